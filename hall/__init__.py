@@ -1,0 +1,1 @@
+"""hall: the runtime that wires the services, the stores and HTTP together."""

@@ -1,0 +1,109 @@
+"""``hall``: one command per process role, plus migrations, schema export and token issue."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hall.settings import Settings
+
+app = typer.Typer(
+    help="hall: event-sourced case processing for government service halls.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+token = typer.Typer(help="Issue and revoke terminal tokens without the HTTP API.")
+app.add_typer(token, name="token")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Folder for SQLite files, cipher key, holiday table."),
+]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Run the API and every service in one process (SQLite unless HALL_DATABASE_URL is set)."""
+    import uvicorn
+
+    from hall.http.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _settings(data_dir)
+    # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan drains
+    # the writers, so whatever was acknowledged is durable before the process exits.
+    uvicorn.run(
+        create_app(settings), host=host, port=port, timeout_graceful_shutdown=30, log_level="info"
+    )
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Create every table once (run before starting workers with HALL_CREATE_TABLES=false)."""
+    from hall.runtime import Hall
+
+    settings = _settings(data_dir).model_copy(update={"create_tables": True})
+    Hall.start(settings).close()
+    typer.echo("tables are in place")
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the events contract."""
+    from events.schema import export_schema
+
+    text = json.dumps(export_schema(), ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+
+
+@token.command("issue")
+def token_issue(
+    terminal_id: Annotated[str, typer.Argument(help="e.g. W-12")],
+    role: Annotated[str, typer.Option(help="window|cashier|supervisor|auditor|admin")],
+    window_no: Annotated[str | None, typer.Option(help="Required for the window role.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Register a terminal and print its token (shown once)."""
+    from hall.runtime import Hall
+
+    hall = Hall.start(_settings(data_dir))
+    try:
+        typer.echo(hall.access.register(terminal_id, role, window_no).token)
+    finally:
+        hall.close()
+
+
+@token.command("revoke")
+def token_revoke(terminal_id: str, data_dir: DataDir = None) -> None:
+    """Revoke a terminal's token."""
+    from hall.runtime import Hall
+
+    hall = Hall.start(_settings(data_dir))
+    try:
+        hall.access.revoke(terminal_id)
+    finally:
+        hall.close()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,169 @@
+"""Event ids as permanent idempotency keys, written in the same transaction as the events.
+
+Terminals retry, so every posted event carries an ``event_id``.  We keep one row per id with a
+digest of the event's content and the stored event it became.  The row is inserted by the same
+transaction that inserts the events (the library's recorder hook), so "recorded" and "remembered"
+can never disagree: there is no cache to lose on restart.  The primary key makes a concurrent
+duplicate from another process fail the whole transaction with ``IntegrityError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from services.ingest import EventKey
+
+
+@dataclass(frozen=True)
+class KnownEvent:
+    """A previously recorded event id, its content digest and its log position."""
+
+    digest: str
+    position: int
+
+
+class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite events table plus an ``event_keys`` table filled in the same transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS event_keys ("
+            "event_id TEXT PRIMARY KEY, digest TEXT NOT NULL, "
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        keys: Iterable[EventKey] = kwargs.get("event_keys", ())
+        c.executemany(
+            "INSERT INTO event_keys VALUES (?, ?, ?, ?)",
+            [(k.event_id.hex, k.digest, k.originator_id.hex, k.originator_version) for k in keys],
+        )
+        return ids
+
+    def select_event_keys(self, event_ids: Sequence[UUID]) -> dict[UUID, KnownEvent]:
+        """The known ids among ``event_ids`` with their digest and position."""
+        if not event_ids:
+            return {}
+        found: dict[UUID, KnownEvent] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(event_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                c.execute(
+                    f"SELECT k.event_id, k.digest, e.rowid AS position FROM event_keys k "  # noqa: S608
+                    f"JOIN {self.events_table_name} e ON e.originator_id = k.originator_id "
+                    f"AND e.originator_version = k.originator_version "
+                    f"WHERE k.event_id IN ({marks})",
+                    [i.hex for i in chunk],
+                )
+                for row in c.fetchall():
+                    found[UUID(row["event_id"])] = KnownEvent(row["digest"], row["position"])
+        return found
+
+    def select_aggregate_notifications(self, originator_id: UUID) -> list[Notification]:
+        """One aggregate's events with their log positions, oldest first."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, * FROM {self.events_table_name} "  # noqa: S608
+                "WHERE originator_id = ? ORDER BY originator_version",
+                [originator_id.hex],
+            )
+            return [
+                Notification(
+                    id=row["rowid"],
+                    originator_id=originator_id,
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in c.fetchall()
+            ]
+
+
+class KeyedPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL events table plus ``<app>_event_keys`` filled in the same transaction."""
+
+    def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.keys_table_name = events_table_name.removesuffix("_events") + "_event_keys"
+        schema, table = Identifier(self.datastore.schema), Identifier(self.keys_table_name)
+        self.create_table_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (event_id uuid PRIMARY KEY, "
+                "digest text NOT NULL, originator_id uuid NOT NULL, "
+                "originator_version bigint NOT NULL)"
+            ).format(schema, table)
+        )
+        self._insert_keys = SQL(
+            "INSERT INTO {0}.{1} (event_id, digest, originator_id, originator_version) "
+            "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::uuid[], %s::bigint[])"
+        ).format(schema, table)
+        self._select_keys = SQL(
+            "SELECT k.event_id, k.digest, e.notification_id FROM {0}.{1} k "
+            "JOIN {0}.{2} e ON e.originator_id = k.originator_id "
+            "AND e.originator_version = k.originator_version WHERE k.event_id = ANY(%s)"
+        ).format(schema, table, Identifier(self.events_table_name))
+        self._select_aggregate = SQL(
+            "SELECT * FROM {0}.{1} WHERE originator_id = %s ORDER BY originator_version"
+        ).format(schema, Identifier(self.events_table_name))
+
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # Runs inside the library's transaction, before the events insert and its table lock.
+        keys: Sequence[EventKey] = kwargs.get("event_keys", ())
+        if keys:
+            curs.execute(
+                self._insert_keys,
+                (
+                    [k.event_id for k in keys],
+                    [k.digest for k in keys],
+                    [k.originator_id for k in keys],
+                    [k.originator_version for k in keys],
+                ),
+            )
+        super()._insert_events(curs, stored_events, **kwargs)
+
+    def select_event_keys(self, event_ids: Sequence[UUID]) -> dict[UUID, KnownEvent]:
+        """The known ids among ``event_ids`` with their digest and position."""
+        if not event_ids:
+            return {}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_keys, (list(event_ids),), prepare=True)
+            return {
+                row["event_id"]: KnownEvent(row["digest"], row["notification_id"])
+                for row in curs.fetchall()
+            }
+
+    def select_aggregate_notifications(self, originator_id: UUID) -> list[Notification]:
+        """One aggregate's events with their log positions, oldest first."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_aggregate, (originator_id,), prepare=True)
+            return [
+                Notification(
+                    id=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=bytes(row["state"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+
+def _chunks(items: Sequence[UUID], size: int) -> Iterable[Sequence[UUID]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,58 @@
+"""The FastAPI application: every service's routes, one error mapping, one lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from hall.http import errors
+from hall.http.auth import HallDep, TokenCheck
+from hall.http.posting import router as posting
+from hall.runtime import Hall
+from hall.settings import Settings
+from services.access.api import router as access
+from services.intake.api import router as intake
+
+
+def create_app(settings: Settings | None = None, hall: Hall | None = None) -> FastAPI:
+    """Build the app; the services start with it and stop (draining writes) with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        running = hall or Hall.start(settings or Settings())
+        app.state.hall = running
+        app.state.tokens = TokenCheck(running)
+        try:
+            yield
+        finally:
+            if hall is None:  # a hall passed in belongs to the caller
+                running.close()
+
+    app = FastAPI(
+        title="hall",
+        version="1.0.0",
+        summary="Event-sourced case processing for government service halls",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(posting)
+    app.include_router(intake)
+    app.include_router(access)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz(hall: HallDep) -> Any:
+        """200 once the service can take events; 503 while a store is unreachable."""
+        try:
+            for service in hall.ingesting.values():
+                service.recorder.max_notification_id()
+            hall.access.recorder.max_notification_id()  # type: ignore[attr-defined]
+        except Exception as error:
+            body = errors.error_body("store_unavailable", f"store unreachable: {error}")
+            return JSONResponse(body, 503)
+        return {"status": "ok"}
+
+    return app

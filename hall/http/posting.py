@@ -1,0 +1,114 @@
+"""``POST /v1/events``: one event or an atomic batch, routed to the service that owns it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from events import ContractError, content_digest, owner_of, parse_event
+from events.schema import export_schema
+from hall.http.auth import HallDep, requires
+from hall.http.errors import ApiError, error_body, status_of
+from services.ingest import Actor, Posted, Rejection
+
+MAX_BATCH = 500
+# Which roles may post which events; finer rules (own department) live in the services.
+POSTERS = {"intake": {"window", "admin"}, "billing": {"cashier", "window", "admin"}}
+CASHIER_ONLY_WINDOW_TYPES = {"fee.assessed"}  # the only money event a window may post
+
+router = APIRouter(tags=["events"])
+
+
+@router.post(
+    "/v1/events",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}
+    },
+    responses={409: {"description": "forbidden by state"}, 422: {"description": "malformed"}},
+)
+async def post_events(
+    request: Request,
+    hall: HallDep,
+    actor: Annotated[Actor, Depends(requires("window", "cashier"))],
+) -> dict[str, Any]:
+    """Record one event or an atomic batch of up to 500 (all or nothing, idempotent by id)."""
+    raw_events = _raw_events(await _json(request))
+    posted = [_parse(index, raw, actor) for index, raw in enumerate(raw_events)]
+    owners = {owner_of(p.event) for p in posted}
+    if len(owners) > 1:
+        raise ApiError(422, "mixed_batch", "a batch holds either case events or money events")
+    (owner,) = owners
+    committer = hall.committers.get(owner)
+    if committer is None:
+        raise ApiError(422, "unsupported_event", f"{owner} events are not taken yet")
+    outcome = await asyncio.wrap_future(committer.submit(posted))
+    if isinstance(outcome, Rejection):
+        raise ApiError(
+            status_of(outcome.error),
+            outcome.error.code,
+            outcome.error.message,
+            event_index=outcome.event_index,
+            event_id=outcome.event_id,
+        )
+    return {
+        "results": [
+            {"event_id": str(r.event_id), "status": r.status, "position": r.position}
+            for r in outcome
+        ]
+    }
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ApiError(422, "invalid_json", f"the body is not JSON: {error}") from None
+
+
+def _raw_events(body: Any) -> list[Any]:
+    if isinstance(body, dict) and "events" in body and "type" not in body:
+        events = body["events"]
+        if set(body) != {"events"} or not isinstance(events, list):
+            raise ApiError(422, "invalid_batch", 'a batch is {"events": [ ... ]} and nothing else')
+        if not 1 <= len(events) <= MAX_BATCH:
+            raise ApiError(422, "invalid_batch", f"a batch holds 1 to {MAX_BATCH} events")
+        return events
+    return [body]
+
+
+def _parse(index: int, raw: Any, actor: Actor) -> Posted:
+    event_id = raw.get("event_id") if isinstance(raw, dict) else None
+    try:
+        event = parse_event(raw)
+    except ContractError as error:
+        raise ApiError(
+            422, error.code, error.message, event_index=index, event_id=_uuid_or_none(event_id)
+        ) from None
+    owner = owner_of(event)
+    allowed = POSTERS[owner]
+    if actor.role == "window" and owner == "billing" and event.type not in CASHIER_ONLY_WINDOW_TYPES:
+        allowed = allowed - {"window"}
+    if actor.role not in allowed:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"the {actor.role} role may not post {event.type}",
+            event_index=index,
+            event_id=event.event_id,
+        )
+    return Posted(event, content_digest(event), actor)
+
+
+def _uuid_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+def contract_schema() -> dict[str, Any]:
+    """The request body schema for the OpenAPI document (the events contract itself)."""
+    return export_schema()
+
+
+__all__ = ["error_body", "router"]

@@ -1,0 +1,83 @@
+"""Where each service keeps its events: SQLite files by default, PostgreSQL when configured.
+
+Each service (intake, billing, access, …) is its own ``eventsourcing`` application with its own
+events table, so unrelated streams never queue behind one table lock.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from eventsourcing.cipher import AESCipher
+
+from hall.settings import Settings
+
+KEYED_RECORDERS = {
+    "sqlite": "hall.eventkeys:KeyedSQLiteRecorder",
+    "postgres": "hall.eventkeys:KeyedPostgresRecorder",
+}
+
+
+def store_env(settings: Settings, service: str) -> dict[str, str]:
+    """The ``eventsourcing`` environment for one service's application."""
+    env = {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": cipher_key(settings)}
+    env["CREATE_TABLE"] = "y" if settings.create_tables else "n"
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        env |= {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(settings.data_dir / f"{service}.sqlite"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": KEYED_RECORDERS["sqlite"],
+        }
+    else:
+        env |= postgres_env(settings.database_url, settings.database_schema)
+        env |= {
+            "POSTGRES_POOL_SIZE": str(settings.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+            "APPLICATION_RECORDER_TOPIC": KEYED_RECORDERS["postgres"],
+        }
+    return env
+
+
+def postgres_env(url: str, schema: str) -> dict[str, str]:
+    """Split a ``postgresql://user:password@host:port/db`` URL into the library's variables."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgresql", "postgres"} or not parts.path.strip("/"):
+        raise ValueError(f"HALL_DATABASE_URL must look like postgresql://user@host:5432/db: {url}")
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": parts.path.strip("/"),
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_LOCK_TIMEOUT": "10",
+    }
+
+
+def cipher_key(settings: Settings) -> str:
+    """The configured key, or one generated once into the data folder (mode 0600)."""
+    if settings.cipher_key:
+        return settings.cipher_key
+    path = settings.data_dir / "cipher.key"
+    if path.exists():
+        return path.read_text().strip()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _write_private(path, AESCipher.create_key(num_bytes=32))
+    # Read back: if another process won the race, its key is the one on disk.
+    return path.read_text().strip()
+
+
+def _write_private(path: Path, text: str) -> None:
+    # O_EXCL: two processes starting together must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")

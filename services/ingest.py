@@ -1,0 +1,219 @@
+"""Recording posted events: atomic batches, permanent idempotency, many batches per transaction.
+
+A service application subclasses :class:`IngestingApplication` and implements :meth:`decide`,
+which turns one posted event into one new domain event on one aggregate.  ``record_group`` then
+handles everything the contract promises around it:
+
+- each batch is all or nothing: a rejected event discards every change of its batch, and only
+  of its batch, because each batch works on private copies of the aggregates it touches;
+- an event id seen before is a duplicate when its content digest matches, a conflict otherwise;
+- all accepted batches of a group are saved by ONE ``save()`` (group commit), with their event
+  ids written to the keys table in that same transaction.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder
+
+from events import AnyEvent
+from services.errors import DomainError
+from services.stamp import Stamp, StampAsDict
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated terminal behind a request."""
+
+    terminal_id: str
+    role: str
+    window_no: str | None = None
+    department: str | None = None  # of the window, resolved when the token is checked
+
+
+@dataclass(frozen=True)
+class Posted:
+    """One event as a terminal posted it, with its normalised content digest."""
+
+    event: AnyEvent
+    digest: str
+    actor: Actor
+
+    def stamp(self, recorded_at: datetime) -> Stamp:
+        e = self.event
+        case_no = getattr(e, "case_no", None)
+        return Stamp(
+            e.event_id, e.occurred_at, recorded_at, self.actor.terminal_id, e.staff_id, case_no
+        )
+
+
+class EventIdReused(DomainError):
+    code = "event_id_reused"
+
+
+@dataclass(frozen=True)
+class Result:
+    """What became of one posted event."""
+
+    event_id: UUID
+    status: str  # "recorded" | "duplicate"
+    position: int
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a whole batch was refused: the first offending event and the domain error."""
+
+    event_index: int
+    event_id: UUID
+    error: DomainError
+
+
+Outcome = list[Result] | Rejection
+
+
+class UnitOfWork:
+    """The aggregates one group of batches reads and changes, with per-batch rollback."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self.app = app
+        self.committed: dict[UUID, Aggregate] = {}
+        self.touched: dict[UUID, Aggregate] = {}
+        self.events: list[Any] = []
+
+    def get(self, aggregate_id: UUID, cls: type[A]) -> A:
+        """The aggregate as this batch sees it (its own changes included)."""
+        if aggregate_id in self.touched:
+            found = self.touched[aggregate_id]
+        elif aggregate_id in self.committed:
+            # An earlier batch of this group changed it: copy, so a rollback can't leak.
+            found = copy.deepcopy(self.committed[aggregate_id])
+        else:
+            found = self.app.repository.get(aggregate_id)
+        if not isinstance(found, cls):
+            raise AggregateNotFoundError(aggregate_id)
+        self.touched[aggregate_id] = found
+        return found
+
+    def find(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        try:
+            return self.get(aggregate_id, cls)
+        except AggregateNotFoundError:
+            return None
+
+    def add(self, aggregate: Aggregate) -> None:
+        self.touched[aggregate.id] = aggregate
+
+    def commit_batch(self) -> None:
+        for aggregate_id, aggregate in self.touched.items():
+            self.events.extend(aggregate.collect_events())
+            self.committed[aggregate_id] = aggregate
+        self.touched = {}
+
+    def rollback_batch(self) -> None:
+        self.touched = {}
+
+
+@dataclass(frozen=True)
+class EventKey:
+    """The row that makes an event id a permanent idempotency key."""
+
+    event_id: UUID
+    digest: str
+    originator_id: UUID
+    originator_version: int
+
+
+@dataclass
+class _Accepted:
+    # (event id, status, position if already known); new positions are known after the save.
+    results: list[tuple[UUID, str, int | None]] = field(default_factory=list)
+
+
+class IngestingApplication(Application[UUID], Generic[A]):
+    """An application whose commands arrive as posted contract events."""
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(StampAsDict())
+
+    def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
+        """Apply one posted event; return the aggregate that now holds its new event."""
+        raise NotImplementedError
+
+    def record_group(self, batches: Sequence[Sequence[Posted]]) -> list[Outcome]:
+        """Record several independent batches in one transaction (group commit)."""
+        recorded_at = datetime.now(UTC)
+        ids = [p.event.event_id for batch in batches for p in batch]
+        known: dict[UUID, Any] = self.recorder.select_event_keys(ids)  # type: ignore[attr-defined]
+        uow = UnitOfWork(self)
+        new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
+        decided: list[_Accepted | Rejection] = []
+        for batch in batches:
+            outcome, batch_new = self._decide_batch(batch, recorded_at, uow, known, new)
+            decided.append(outcome)
+            if isinstance(outcome, Rejection):
+                uow.rollback_batch()
+            else:
+                uow.commit_batch()
+                new.update(batch_new)
+        positions: dict[UUID, int] = {}
+        if uow.events:
+            keys = [
+                EventKey(eid, digest, ev.originator_id, ev.originator_version)
+                for eid, (digest, ev) in new.items()
+            ]
+            recordings = self.save(*uow.events, event_keys=keys)
+            by_event = {id(r.domain_event): r.notification.id for r in recordings}
+            positions = {eid: by_event[id(ev)] for eid, (_, ev) in new.items()}
+        return [_resolve(d, positions) for d in decided]
+
+    def _decide_batch(
+        self,
+        batch: Sequence[Posted],
+        recorded_at: datetime,
+        uow: UnitOfWork,
+        known: dict[UUID, Any],
+        earlier: dict[UUID, tuple[str, Any]],
+    ) -> tuple[_Accepted | Rejection, dict[UUID, tuple[str, Any]]]:
+        accepted = _Accepted()
+        mine: dict[UUID, tuple[str, Any]] = {}
+        for index, posted in enumerate(batch):
+            event_id = posted.event.event_id
+            try:
+                seen = known.get(event_id)
+                prior = mine.get(event_id) or earlier.get(event_id)
+                if seen is not None or prior is not None:
+                    digest = seen.digest if seen is not None else prior[0]  # type: ignore[index]
+                    if digest != posted.digest:
+                        raise EventIdReused(
+                            f"event {event_id} was already recorded with other content"
+                        )
+                    position = seen.position if seen is not None else None
+                    accepted.results.append((event_id, "duplicate", position))
+                    continue
+                aggregate = self.decide(posted, posted.stamp(recorded_at), uow)
+                mine[event_id] = (posted.digest, aggregate.pending_events[-1])
+                accepted.results.append((event_id, "recorded", None))
+            except DomainError as error:
+                return Rejection(index, event_id, error), {}
+        return accepted, mine
+
+
+def _resolve(decided: _Accepted | Rejection, positions: dict[UUID, int]) -> Outcome:
+    if isinstance(decided, Rejection):
+        return decided
+    return [
+        Result(eid, status, known if known is not None else positions[eid])
+        for eid, status, known in decided.results
+    ]

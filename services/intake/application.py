@@ -1,0 +1,155 @@
+"""The intake service: cases and the catalogue, as one event-sourced application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Notification
+
+from services.errors import DomainError, Forbidden, NotFound
+from services.ingest import IngestingApplication, Posted, UnitOfWork
+from services.intake.catalogue import KINDS, Entry, Index, UnknownEntry, entry_id, index_id
+from services.intake.catalogue import item_terms as terms_of
+from services.intake.clock import WorkCalendar
+from services.intake.domainmodel import Case, CaseExists, CaseNotFound, case_id
+from services.intake.translate import command_arguments
+from services.stamp import Stamp
+
+
+class WindowNotForItem(DomainError):
+    code = "window_not_for_item"
+
+
+class Cases(IngestingApplication[Case]):
+    """Cases (办件) and the catalogue they are accepted under."""
+
+    name = "intake"
+
+    def __init__(
+        self, env: Mapping[str, str] | None = None, calendar: WorkCalendar | None = None
+    ) -> None:
+        super().__init__(env)
+        self.calendar = calendar or WorkCalendar()
+
+    # -- catalogue -----------------------------------------------------------------------
+    def publish(self, kind: str, code: str, content: dict[str, Any]) -> Entry:
+        """Create or revise a catalogue entry; every change is an event."""
+        self.check_references(kind, content)
+        try:
+            entry: Entry = self.repository.get(entry_id(kind, code))
+            entry.revise(content)
+            self.save(entry)
+        except AggregateNotFoundError:
+            entry = Entry(kind, code, content)
+            index = self.find(index_id(kind), Index) or Index(kind)
+            index.add(code)
+            self.save(entry, index)
+        return entry
+
+    def check_references(self, kind: str, content: dict[str, Any]) -> None:
+        """Windows and items must name departments that exist."""
+        named = [content["department"]] if kind in {"window", "item"} else []
+        named += content.get("co_departments", [])
+        for code in named:
+            if self.find(entry_id("department", code), Entry) is None:
+                raise UnknownEntry(f"department {code} is not in the catalogue")
+
+    def entry(self, kind: str, code: str, version: int | None = None) -> Entry:
+        """A catalogue entry, optionally as it was at an earlier version."""
+        found = self.find(entry_id(kind, code), Entry, version)
+        if found is None:
+            raise NotFound(f"{kind} {code} is not in the catalogue")
+        return found
+
+    def entries(self, kind: str) -> list[Entry]:
+        """Every entry of one kind, in order of first publication."""
+        assert kind in KINDS
+        index = self.find(index_id(kind), Index)
+        return [self.entry(kind, code) for code in (index.codes if index else [])]
+
+    def window_department(self, window_no: str) -> str | None:
+        """The department a window belongs to now (None for an unknown window)."""
+        window = self.find(entry_id("window", window_no), Entry)
+        return None if window is None else str(window.content["department"])
+
+    # -- posted case events ----------------------------------------------------------------
+    def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
+        event: Any = posted.event
+        if event.type in {"case.received", "case.accepted"}:
+            return self._start_or_accept(posted, stamp, uow)
+        case = uow.find(case_id(event.case_no), Case)
+        if case is None:
+            raise CaseNotFound(f"case {event.case_no} was never received or accepted")
+        self.check_department(posted, case.department)
+        method, arguments = command_arguments(event)
+        getattr(case, method)(**arguments, stamp=stamp)
+        return case
+
+    def _start_or_accept(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
+        event: Any = posted.event
+        item = uow.find(entry_id("item", event.item_code), Entry)
+        if item is None:
+            raise UnknownEntry(f"item {event.item_code} is not in the catalogue")
+        window = uow.find(entry_id("window", event.window_no), Entry)
+        if window is None:
+            raise UnknownEntry(f"window {event.window_no} is not in the catalogue")
+        terms = terms_of(item)
+        allowed = {terms["department"], *terms.get("co_departments", [])}
+        if window.content["department"] not in allowed:
+            raise WindowNotForItem(
+                f"window {event.window_no} does not serve item {event.item_code}"
+            )
+        self.check_department(posted, terms["department"], event.window_no)
+        applicant = event.applicant.model_dump(mode="json")
+        accepting = event.type == "case.accepted"
+        special_care = bool(getattr(event, "special_care", False))
+        case = uow.find(case_id(event.case_no), Case)
+        if case is not None and not accepting:
+            raise CaseExists(f"case {event.case_no} was already received")
+        if case is not None:
+            case.accept(terms, event.window_no, applicant, event.materials, special_care, stamp)
+            return case
+        case = Case(
+            event.case_no, terms, event.window_no, applicant, list(event.materials), stamp,
+            accepting, special_care,
+        )
+        uow.add(case)
+        return case
+
+    @staticmethod
+    def check_department(posted: Posted, department: str, window_no: str | None = None) -> None:
+        """A window terminal posts only for its own department's cases (and its own window)."""
+        actor = posted.actor
+        if actor.role != "window":
+            return
+        if actor.department != department:
+            raise Forbidden(f"terminal {actor.terminal_id} serves another department")
+        if window_no is not None and window_no != actor.window_no:
+            raise Forbidden(f"terminal {actor.terminal_id} is window {actor.window_no}")
+
+    # -- reading -----------------------------------------------------------------------------
+    def case_history(self, case_no: str) -> list[tuple[int, Any]]:
+        """Every stored event of a case with its log position, oldest first."""
+        recorder: Any = self.recorder
+        notifications = recorder.select_aggregate_notifications(case_id(case_no))
+        if not notifications:
+            raise NotFound(f"case {case_no} is not known")
+        return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def log(self, after: int, limit: int) -> Sequence[Notification]:
+        """The service's log in order, for replays and followers."""
+        return self.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+
+    def decode(self, notification: Notification) -> Any:
+        return self.mapper.to_domain_event(notification)
+
+    def find(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
+        try:
+            found = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, cls) else None

@@ -1,0 +1,98 @@
+"""The one translation point between the public contract (``events``) and the Case aggregate.
+
+Forwards, a posted contract event names a command and its arguments; backwards, a stored domain
+event becomes the contract's JSON again (for history, the audit log and the relays).  Tests check
+that the round trip returns what was posted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.intake.catalogue import Entry, Index
+from services.intake.domainmodel import Case
+from services.stamp import Stamp
+
+# contract type -> (Case command, the contract fields it takes, in order)
+COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "case.refused": ("refuse", ("reason", "legal_basis")),
+    "case.supplement_requested": ("request_supplement", ("missing_materials",)),
+    "case.supplement_received": ("receive_supplement", ()),
+    "case.transferred": ("transfer", ("to_unit", "to_staff", "location", "reason")),
+    "case.signed": ("sign", ("step", "decision", "opinion", "signer_title", "location")),
+    "case.procedure_started": ("start_procedure", ("procedure", "approved_by", "limit_days")),
+    "case.procedure_ended": ("end_procedure", ("outcome",)),
+    "case.suspended": ("suspend", ("reason", "approved_by")),
+    "case.resumed": ("resume", ("reason", "approved_by")),
+    "case.extended": ("extend", ("extra_days", "approved_by", "applicant_notified_at")),
+    "case.completed": ("complete", ("result", "certificate_no", "location")),
+    "case.delivered": ("deliver", ("method", "recipient")),
+    "case.withdrawn": ("withdraw", ("reason",)),
+    "evaluation.submitted": ("rate", ("rating", "channel", "comment")),
+}
+
+# stored event class -> contract type
+TYPES: dict[type[Any], str] = {
+    Case.SupplementRequested: "case.supplement_requested",  # type: ignore[attr-defined]
+    Case.SupplementReceived: "case.supplement_received",  # type: ignore[attr-defined]
+    Case.Accepted: "case.accepted",  # type: ignore[attr-defined]
+    Case.Refused: "case.refused",  # type: ignore[attr-defined]
+    Case.Transferred: "case.transferred",  # type: ignore[attr-defined]
+    Case.Signed: "case.signed",  # type: ignore[attr-defined]
+    Case.ProcedureStarted: "case.procedure_started",  # type: ignore[attr-defined]
+    Case.ProcedureEnded: "case.procedure_ended",  # type: ignore[attr-defined]
+    Case.Suspended: "case.suspended",  # type: ignore[attr-defined]
+    Case.Resumed: "case.resumed",  # type: ignore[attr-defined]
+    Case.Extended: "case.extended",  # type: ignore[attr-defined]
+    Case.Completed: "case.completed",  # type: ignore[attr-defined]
+    Case.Delivered: "case.delivered",  # type: ignore[attr-defined]
+    Case.Withdrawn: "case.withdrawn",  # type: ignore[attr-defined]
+    Case.Rated: "evaluation.submitted",  # type: ignore[attr-defined]
+}
+
+_LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+def command_arguments(event: BaseModel) -> tuple[str, dict[str, Any]]:
+    """The Case command a posted (non-creating) case event names, with its arguments."""
+    method, names = COMMANDS[event.type]  # type: ignore[attr-defined]
+    return method, {name: getattr(event, name) for name in names}
+
+
+def contract_type(domain_event: Any) -> str:
+    """The contract's type string for a stored domain event."""
+    if isinstance(domain_event, Case.Received):  # type: ignore[attr-defined]
+        return "case.accepted" if domain_event.accepted else "case.received"
+    if isinstance(domain_event, Entry.Published | Entry.Revised):  # type: ignore[attr-defined]
+        return "catalog.entry." + type(domain_event).__name__.lower()
+    if isinstance(domain_event, Index.Started | Index.Added):  # type: ignore[attr-defined]
+        return "catalog.index." + type(domain_event).__name__.lower()
+    return TYPES[type(domain_event)]
+
+
+def to_contract(domain_event: Any) -> dict[str, Any]:
+    """The contract's JSON-able fields of a stored domain event (personal data still raw)."""
+    fields = {k: v for k, v in vars(domain_event).items() if k not in _LIBRARY_FIELDS}
+    stamp: Stamp | None = fields.pop("stamp", None)
+    body: dict[str, Any] = {"type": contract_type(domain_event)}
+    if stamp is not None:
+        body |= {"event_id": stamp.event_id, "case_no": stamp.case_no}
+        body |= {"occurred_at": stamp.occurred_at, "staff_id": stamp.staff_id}
+    if isinstance(domain_event, Case.Received):  # type: ignore[attr-defined]
+        fields["item_code"] = fields.pop("terms")["item_code"]
+        if not fields.pop("accepted"):
+            fields.pop("special_care")
+        fields.pop("case_no")
+    elif "terms" in fields:
+        fields["item_code"] = fields.pop("terms")["item_code"]
+    return body | fields
+
+
+def actor_of(domain_event: Any) -> dict[str, Any]:
+    """Who recorded a domain event and when the server stamped it."""
+    stamp: Stamp | None = getattr(domain_event, "stamp", None)
+    if stamp is None:
+        return {"terminal_id": None, "recorded_at": domain_event.timestamp}
+    return {"terminal_id": stamp.terminal_id, "recorded_at": stamp.recorded_at}
