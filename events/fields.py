@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-CASE_NO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,63}$"
+CASE_NO_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_\-.]{0,63}$"
 
 CaseNo = Annotated[str, StringConstraints(pattern=CASE_NO_PATTERN)]
 """A case number as the hall prints it on the promise slip, e.g. "2026-000123"."""

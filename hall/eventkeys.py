@@ -100,7 +100,7 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.keys_table_name = events_table_name.removesuffix("_events") + "_event_keys"
         schema, table = Identifier(self.datastore.schema), Identifier(self.keys_table_name)
-        self.create_table_statements.append(
+        self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {0}.{1} (event_id uuid PRIMARY KEY, "
                 "digest text NOT NULL, originator_id uuid NOT NULL, "

@@ -5,14 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from hall.groupcommit import GroupCommitter
+from hall.settings import Settings
+from hall.stores import store_env
 from services.access.application import Terminals
 from services.ingest import IngestingApplication
 from services.intake.application import Cases
 from services.intake.clock import HolidayTable, WorkCalendar
-
-from hall.groupcommit import GroupCommitter
-from hall.settings import Settings
-from hall.stores import store_env
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +53,7 @@ class Hall:
             committer.stop()
         for app in (self.intake, self.access):
             app.close()
+        log.info("hall stopped: writers drained, stores closed")
 
 
 def _holiday_table(settings: Settings) -> HolidayTable | None:

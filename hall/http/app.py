@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
         try:
             for service in hall.ingesting.values():
                 service.recorder.max_notification_id()
-            hall.access.recorder.max_notification_id()  # type: ignore[attr-defined]
+            hall.access.recorder.max_notification_id()
         except Exception as error:
             body = errors.error_body("store_unavailable", f"store unreachable: {error}")
             return JSONResponse(body, 503)

@@ -60,7 +60,8 @@ def current_actor(request: Request) -> Actor:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
-    actor = request.app.state.tokens.actor(token.strip())
+    tokens: TokenCheck = request.app.state.tokens
+    actor = tokens.actor(token.strip())
     if actor is None:
         raise ApiError(401, "unauthorized", "unknown or revoked token")
     return actor

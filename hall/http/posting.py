@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from events import ContractError, content_digest, owner_of, parse_event
-from events.schema import export_schema
 from hall.http.auth import HallDep, requires
 from hall.http.errors import ApiError, error_body, status_of
 from services.ingest import Actor, Posted, Rejection
@@ -17,7 +16,7 @@ from services.ingest import Actor, Posted, Rejection
 MAX_BATCH = 500
 # Which roles may post which events; finer rules (own department) live in the services.
 POSTERS = {"intake": {"window", "admin"}, "billing": {"cashier", "window", "admin"}}
-CASHIER_ONLY_WINDOW_TYPES = {"fee.assessed"}  # the only money event a window may post
+WINDOW_MONEY_TYPES = {"fee.assessed"}  # the only money event a window may post
 
 router = APIRouter(tags=["events"])
 
@@ -89,7 +88,7 @@ def _parse(index: int, raw: Any, actor: Actor) -> Posted:
         ) from None
     owner = owner_of(event)
     allowed = POSTERS[owner]
-    if actor.role == "window" and owner == "billing" and event.type not in CASHIER_ONLY_WINDOW_TYPES:
+    if actor.role == "window" and owner == "billing" and event.type not in WINDOW_MONEY_TYPES:
         allowed = allowed - {"window"}
     if actor.role not in allowed:
         raise ApiError(
@@ -104,11 +103,6 @@ def _parse(index: int, raw: Any, actor: Actor) -> Posted:
 
 def _uuid_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and len(value) <= 64 else None
-
-
-def contract_schema() -> dict[str, Any]:
-    """The request body schema for the OpenAPI document (the events contract itself)."""
-    return export_schema()
 
 
 __all__ = ["error_body", "router"]

@@ -49,7 +49,9 @@ class Terminal(Aggregate):
         return terminal_id_of(terminal_id)
 
     @event("Registered")
-    def __init__(self, terminal_id: str, role: str, window_no: str | None, credential: UUID) -> None:
+    def __init__(
+        self, terminal_id: str, role: str, window_no: str | None, credential: UUID
+    ) -> None:
         self.terminal_id = terminal_id
         self.role = role
         self.window_no = window_no

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from events.amounts import Amount
+from events.fields import CASE_NO_PATTERN
 from events.masking import mask_payload
 from hall.http.auth import HallDep, requires
 from hall.http.errors import ApiError
@@ -101,12 +102,20 @@ def _add_readers(kind: str, plural: str) -> None:
         return {plural: [e.as_dict() for e in hall.intake.entries(kind)]}
 
     router.add_api_route(
-        f"/v1/catalog/{plural}/{{code}}", one, methods=["GET"], tags=["catalogue"],
-        name=f"get_{kind}", description=f"The current version of one {kind}.",
+        f"/v1/catalog/{plural}/{{code}}",
+        one,
+        methods=["GET"],
+        tags=["catalogue"],
+        name=f"get_{kind}",
+        description=f"The current version of one {kind}.",
     )
     router.add_api_route(
-        f"/v1/catalog/{plural}", every, methods=["GET"], tags=["catalogue"],
-        name=f"list_{plural}", description=f"Every {kind} in order of first publication.",
+        f"/v1/catalog/{plural}",
+        every,
+        methods=["GET"],
+        tags=["catalogue"],
+        name=f"list_{plural}",
+        description=f"Every {kind} in order of first publication.",
     )
 
 
@@ -114,7 +123,7 @@ for _kind in ("department", "window", "item"):
     _add_readers(_kind, _kind + "s")
 
 
-CaseNo = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-/.]{0,63}$")]
+CaseNo = Annotated[str, Path(pattern=CASE_NO_PATTERN)]
 
 
 @router.get("/v1/cases/{case_no}", tags=["cases"])
@@ -154,11 +163,15 @@ def get_audit_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The intake log in order from a position, for replays (personal data masked)."""
-    notifications = hall.intake.log(after, limit)
+    notifications = hall.intake.read_log(after, limit)
     events = [_entry(n.id, hall.intake.decode(n)) for n in notifications]
     last = notifications[-1].id if notifications else after
     return {"after": after, "next_after": last, "events": events}
 
 
 def _entry(position: int, domain_event: Any) -> dict[str, Any]:
-    return {"position": position, **actor_of(domain_event), **mask_payload(to_contract(domain_event))}
+    return {
+        "position": position,
+        **actor_of(domain_event),
+        **mask_payload(to_contract(domain_event)),
+    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -18,6 +18,8 @@ from services.intake.clock import WorkCalendar
 from services.intake.domainmodel import Case, CaseExists, CaseNotFound, case_id
 from services.intake.translate import command_arguments
 from services.stamp import Stamp
+
+T = TypeVar("T")
 
 
 class WindowNotForItem(DomainError):
@@ -40,7 +42,9 @@ class Cases(IngestingApplication[Case]):
         """Create or revise a catalogue entry; every change is an event."""
         self.check_references(kind, content)
         try:
-            entry: Entry = self.repository.get(entry_id(kind, code))
+            entry = self.find(entry_id(kind, code), Entry)
+            if entry is None:
+                raise AggregateNotFoundError(entry_id(kind, code))
             entry.revise(content)
             self.save(entry)
         except AggregateNotFoundError:
@@ -114,8 +118,14 @@ class Cases(IngestingApplication[Case]):
             case.accept(terms, event.window_no, applicant, event.materials, special_care, stamp)
             return case
         case = Case(
-            event.case_no, terms, event.window_no, applicant, list(event.materials), stamp,
-            accepting, special_care,
+            event.case_no,
+            terms,
+            event.window_no,
+            applicant,
+            list(event.materials),
+            stamp,
+            accepting,
+            special_care,
         )
         uow.add(case)
         return case
@@ -140,16 +150,18 @@ class Cases(IngestingApplication[Case]):
             raise NotFound(f"case {case_no} is not known")
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
 
-    def log(self, after: int, limit: int) -> Sequence[Notification]:
+    def read_log(self, after: int, limit: int) -> Sequence[Notification]:
         """The service's log in order, for replays and followers."""
-        return self.recorder.select_notifications(start=after, limit=limit, inclusive_of_start=False)
+        return self.recorder.select_notifications(
+            start=after, limit=limit, inclusive_of_start=False
+        )
 
     def decode(self, notification: Notification) -> Any:
         return self.mapper.to_domain_event(notification)
 
-    def find(self, aggregate_id: UUID, cls: type[Any], version: int | None = None) -> Any:
+    def find(self, aggregate_id: UUID, cls: type[T], version: int | None = None) -> T | None:
         try:
-            found = self.repository.get(aggregate_id, version=version)
+            found: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, cls) else None

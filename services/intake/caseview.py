@@ -76,8 +76,11 @@ def _apply(fold: _Fold, view: dict[str, Any], e: Any) -> None:
         fold.terms = e.terms
         view |= {
             "case_no": stamp.case_no,
-            "item": {"code": e.terms["item_code"], "name": e.terms.get("name"),
-                     "version": e.terms["item_version"]},
+            "item": {
+                "code": e.terms["item_code"],
+                "name": e.terms.get("name"),
+                "version": e.terms["item_version"],
+            },
             "kind": e.terms["kind"],
             "department": e.terms["department"],
             "window_no": e.window_no,
@@ -115,8 +118,12 @@ def _apply(fold: _Fold, view: dict[str, Any], e: Any) -> None:
         view["steps"].append(step)
     elif kind == "case.completed":
         fold.completed_on = day
-        view |= {"completed_at": stamp.occurred_at, "result": e.result,
-                 "certificate_no": e.certificate_no, "completed_location": e.location}
+        view |= {
+            "completed_at": stamp.occurred_at,
+            "result": e.result,
+            "certificate_no": e.certificate_no,
+            "completed_location": e.location,
+        }
     elif kind == "case.delivered":
         view["delivered_at"] = stamp.occurred_at
     elif kind == "evaluation.submitted":
@@ -127,7 +134,7 @@ _STEP_FIELDS = {"step", "decision", "location", "to_unit", "to_staff", "signer_t
 
 
 def _deadline(fold: _Fold, calendar: WorkCalendar, today: date) -> Deadline | None:
-    if fold.accepted_on is None or fold.status in {"refused", "withdrawn"} and not fold.terms:
+    if fold.accepted_on is None or (fold.status in {"refused", "withdrawn"} and not fold.terms):
         return None
     start = fold.accepted_on
     if fold.received_on is not None and fold.received_on < start:
@@ -153,8 +160,12 @@ def _deadline_fields(
     fold: _Fold, calendar: WorkCalendar, deadline: Deadline | None, today: date
 ) -> dict[str, Any]:
     if deadline is None:
-        return {"due_date": None, "due_date_provisional": False, "overdue": False,
-                "working_days_left": None}
+        return {
+            "due_date": None,
+            "due_date_provisional": False,
+            "overdue": False,
+            "working_days_left": None,
+        }
     closed = fold.status in {"refused", "withdrawn"}
     on = fold.completed_on or today
     left = working_days_left(calendar, deadline, on)

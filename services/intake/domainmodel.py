@@ -305,7 +305,9 @@ class Case(Aggregate):
     ) -> None:
         pass
 
-    def complete(self, result: str, certificate_no: str | None, location: str, stamp: Stamp) -> None:
+    def complete(
+        self, result: str, certificate_no: str | None, location: str, stamp: Stamp
+    ) -> None:
         """Decide the case (办结): granted or denied."""
         self.check_in_progress()
         self.check_clock_running()

@@ -18,7 +18,7 @@ def now() -> datetime:
     return NOW
 
 
-def rejection(raw: object, now: datetime = NOW) -> ContractError:
+def rejection(raw: object, now: datetime | None = NOW) -> ContractError:
     """Parse `raw`, expect the contract to refuse it, and return the error."""
     with pytest.raises(ContractError) as caught:
         parse_event(raw, now=now)

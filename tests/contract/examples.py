@@ -93,9 +93,7 @@ _LIST = [
         approved_by="S-001",
         limit_days=10,
     ),
-    _event(
-        "c0cfb755-1ba7-4a8e-a39e-f2e0e75a0935", "case.procedure_ended", outcome="专家评审通过"
-    ),
+    _event("c0cfb755-1ba7-4a8e-a39e-f2e0e75a0935", "case.procedure_ended", outcome="专家评审通过"),
     _event(
         "7e2ebf3a-973f-4087-a3f4-eea0b52cd128",
         "case.suspended",

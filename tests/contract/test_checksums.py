@@ -97,7 +97,9 @@ resident_bodies = st.builds(
 
 @given(resident_bodies)
 def test_a_generated_resident_check_character_validates_and_no_other_does(body: str) -> None:
-    made = make_resident_id(body[:6], date(int(body[6:10]), int(body[10:12]), int(body[12:14])), body[14:])
+    made = make_resident_id(
+        body[:6], date(int(body[6:10]), int(body[10:12]), int(body[12:14])), body[14:]
+    )
     assert made[:17] == body
     assert is_valid_resident_id(made)
     for other in RESIDENT_CHECKS.replace(made[17], ""):

@@ -92,7 +92,9 @@ ONE_MINIMAL_BAD_INPUT_PER_CODE: dict[str, object] = {
     "unknown_type": example("case.accepted", type="case.accpeted"),
     "missing_field": without("case.accepted", "case_no"),
     "invalid_field": example("case.accepted", case_no="/2026"),
-    "bad_checksum": example("case.accepted", applicant={**PERSON, "id_number": "11010519491231002Y"}),
+    "bad_checksum": example(
+        "case.accepted", applicant={**PERSON, "id_number": "11010519491231002Y"}
+    ),
     "bad_amount": example("fee.paid", amount=80),
     "future_event": example("fee.paid", occurred_at="2026-03-02T01:26:00Z"),
     "missing_offset": example("fee.paid", occurred_at="2026-03-02 09:15:00"),

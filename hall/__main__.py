@@ -1,0 +1,5 @@
+"""``python -m hall`` is the ``hall`` command."""
+
+from hall.cli import main
+
+main()
