@@ -142,19 +142,9 @@ def set_up(base: str, admin_token: str) -> str:
 
 async def run_load(base: str, token: str, args: argparse.Namespace, pid: int) -> list[Phase]:
     meter = CpuMeter(pid)
-    phases = []
-    for concurrency, run in (
-        (args.clients, lambda c: single_events(c, meter, args.clients, args.warmup, args.duration)),
-        (args.batch_clients, lambda c: batches(c, meter, args.batch_clients, args.batches)),
-    ):
-        # Keep-alive connections, one per client, so no request waits for a connection.
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-        async with httpx.AsyncClient(
-            base_url=base, headers=headers, limits=limits, timeout=120
-        ) as client:
-            phases.append(await run(client))
-    return phases
+    a = await single_events(base, token, meter, args.clients, args.warmup, args.duration)
+    b = await batches(base, token, meter, args.batch_clients, args.batches)
+    return [a, b]
 
 
 def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, Any]:

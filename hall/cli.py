@@ -45,6 +45,11 @@ def serve(
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(data_dir)
+    if not settings.admin_token:
+        from hall.stores import admin_token
+
+        admin_token(settings)
+        typer.echo(f"admin token: {settings.data_dir / 'admin.token'} (HALL_ADMIN_TOKEN overrides)")
     # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan drains
     # the writers, so whatever was acknowledged is durable before the process exits.
     uvicorn.run(

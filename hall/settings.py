@@ -28,7 +28,9 @@ class Settings(BaseSettings):
         4, ge=1, le=50, description="PostgreSQL connections kept open per service store."
     )
     admin_token: str | None = Field(
-        None, description="Bearer token with the admin role (HALL_ADMIN_TOKEN)."
+        None,
+        description="Bearer token with the admin role; unset: generated into "
+        "<data-dir>/admin.token (0600) on first start.",
     )
     cipher_key: str | None = Field(
         None,

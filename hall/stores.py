@@ -7,6 +7,8 @@ events table, so unrelated streams never queue behind one table lock.
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -64,20 +66,27 @@ def cipher_key(settings: Settings) -> str:
     """The configured key, or one generated once into the data folder (mode 0600)."""
     if settings.cipher_key:
         return settings.cipher_key
-    path = settings.data_dir / "cipher.key"
-    if path.exists():
-        return path.read_text().strip()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _write_private(path, AESCipher.create_key(num_bytes=32))
-    # Read back: if another process won the race, its key is the one on disk.
+    return private_file(settings.data_dir / "cipher.key", lambda: AESCipher.create_key(32))
+
+
+def admin_token(settings: Settings) -> str:
+    """The configured admin token, or one generated once into the data folder (mode 0600)."""
+    if settings.admin_token:
+        return settings.admin_token
+    return private_file(settings.data_dir / "admin.token", lambda: secrets.token_urlsafe(32))
+
+
+def private_file(path: Path, make: Callable[[], str]) -> str:
+    """Read a secret from ``path``, creating it (mode 0600) on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting together must not each write a different secret.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(make() + "\n")
+    # Read back: if another process won the race, its secret is the one on disk.
     return path.read_text().strip()
-
-
-def _write_private(path: Path, text: str) -> None:
-    # O_EXCL: two processes starting together must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    with os.fdopen(fd, "w") as f:
-        f.write(text + "\n")

@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from hall.http.errors import ApiError
 from hall.runtime import Hall
+from hall.stores import admin_token
 from services.ingest import Actor
 
 ADMIN = Actor(terminal_id="admin", role="admin")
@@ -22,11 +23,11 @@ class TokenCheck:
     def __init__(self, hall: Hall) -> None:
         self.hall = hall
         self.ttl = hall.settings.token_cache_seconds
+        self.admin = admin_token(hall.settings)
         self._cache: dict[str, tuple[float, Actor | None]] = {}
 
     def actor(self, token: str) -> Actor | None:
-        admin = self.hall.settings.admin_token
-        if admin and hmac.compare_digest(token.encode(), admin.encode()):
+        if hmac.compare_digest(token.encode(), self.admin.encode()):
             return ADMIN
         cached = self._cache.get(token)
         if cached is not None and cached[0] > time.monotonic():

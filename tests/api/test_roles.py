@@ -96,7 +96,9 @@ REQUESTS: dict[str, Request] = {
     "list departments": Request(
         "GET", "/v1/catalog/departments", _get("/v1/catalog/departments"), 200
     ),
-    "read a window": Request("GET", "/v1/catalog/windows/{code}", _get("/v1/catalog/windows/12"), 200),
+    "read a window": Request(
+        "GET", "/v1/catalog/windows/{code}", _get("/v1/catalog/windows/12"), 200
+    ),
     "list windows": Request("GET", "/v1/catalog/windows", _get("/v1/catalog/windows"), 200),
     "read an item": Request(
         "GET", "/v1/catalog/items/{code}", _get("/v1/catalog/items/LAND-REG"), 200

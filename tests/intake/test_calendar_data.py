@@ -1,4 +1,4 @@
-"""Deadlines past the calendar package's data: provisional without a holiday table, exact with one."""
+"""Deadlines past the calendar package: provisional without a holiday table, exact with one."""
 
 from __future__ import annotations
 
@@ -33,8 +33,14 @@ def desk_with_table(settings: Settings, tmp_path: Path) -> Iterator[Desk]:
 
 def accept_long_case(desk: Desk) -> dict:
     desk.put("/v1/catalog/items/LAND-LONG", LONG_ITEM)
-    desk.record(event("case.accepted", "2026-000400", item_code="LAND-LONG",
-                      occurred_at="2026-11-20T09:00:00+08:00"))
+    desk.record(
+        event(
+            "case.accepted",
+            "2026-000400",
+            item_code="LAND-LONG",
+            occurred_at="2026-11-20T09:00:00+08:00",
+        )
+    )
     return desk.case("2026-000400")
 
 

@@ -1,4 +1,4 @@
-"""A case walks through the hall: acceptance, transfer, signatures, a pause, completion, delivery."""
+"""A case walks through the hall: accepted, transferred, signed, paused, completed, delivered."""
 
 from __future__ import annotations
 
@@ -11,27 +11,66 @@ def walk_to_completion(desk: Desk, case_no: str, *, expert_review: bool) -> list
     """Given a promised case accepted on Mon 2026-09-28 and processed at the hall."""
     steps = [
         event("case.accepted", case_no, occurred_at=ACCEPTED_MON),
-        event("case.transferred", case_no, to_unit="LAND", location="hall",
-              occurred_at="2026-09-28T10:00:00+08:00"),
-        event("case.signed", case_no, step="undertake", location="hall",
-              occurred_at="2026-09-29T10:00:00+08:00"),
-        event("case.signed", case_no, step="review", location="hall",
-              occurred_at="2026-09-30T10:00:00+08:00"),
+        event(
+            "case.transferred",
+            case_no,
+            to_unit="LAND",
+            location="hall",
+            occurred_at="2026-09-28T10:00:00+08:00",
+        ),
+        event(
+            "case.signed",
+            case_no,
+            step="undertake",
+            location="hall",
+            occurred_at="2026-09-29T10:00:00+08:00",
+        ),
+        event(
+            "case.signed",
+            case_no,
+            step="review",
+            location="hall",
+            occurred_at="2026-09-30T10:00:00+08:00",
+        ),
     ]
     if expert_review:
         steps += [
-            event("case.procedure_started", case_no, procedure="expert_review",
-                  occurred_at="2026-10-08T09:00:00+08:00"),
-            event("case.procedure_ended", case_no, outcome="通过",
-                  occurred_at="2026-10-09T17:00:00+08:00"),
+            event(
+                "case.procedure_started",
+                case_no,
+                procedure="expert_review",
+                occurred_at="2026-10-08T09:00:00+08:00",
+            ),
+            event(
+                "case.procedure_ended",
+                case_no,
+                outcome="通过",
+                occurred_at="2026-10-09T17:00:00+08:00",
+            ),
         ]
     steps += [
-        event("case.signed", case_no, step="approve", location="hall",
-              occurred_at="2026-10-12T10:00:00+08:00"),
-        event("case.completed", case_no, result="granted", certificate_no="C-1", location="hall",
-              occurred_at="2026-10-12T11:00:00+08:00"),
-        event("case.delivered", case_no, method="pickup", recipient="张三",
-              occurred_at="2026-10-13T09:00:00+08:00"),
+        event(
+            "case.signed",
+            case_no,
+            step="approve",
+            location="hall",
+            occurred_at="2026-10-12T10:00:00+08:00",
+        ),
+        event(
+            "case.completed",
+            case_no,
+            result="granted",
+            certificate_no="C-1",
+            location="hall",
+            occurred_at="2026-10-12T11:00:00+08:00",
+        ),
+        event(
+            "case.delivered",
+            case_no,
+            method="pickup",
+            recipient="张三",
+            occurred_at="2026-10-13T09:00:00+08:00",
+        ),
     ]
     return steps
 
@@ -49,7 +88,9 @@ def test_a_promised_case_is_accepted_processed_paused_completed_and_delivered(de
     assert case["due_date"] == "2026-10-13"  # domain.md: expert review 10-08..10-09 moves it 2 days
     assert case["overdue"] is False
     assert [s["step"] for s in case["steps"] if s["type"] == "case.signed"] == [
-        "undertake", "review", "approve",
+        "undertake",
+        "review",
+        "approve",
     ]
     assert case["result"] == "granted" and case["version"] == len(steps)
 
@@ -98,8 +139,12 @@ def test_history_as_of_a_moment_shows_the_case_as_it_stood_then(desk: Desk) -> N
 def test_a_case_received_first_is_accepted_after_its_supplement_arrives(desk: Desk) -> None:
     desk.record(
         event("case.received", "2026-000005", occurred_at="2026-09-21T09:00:00+08:00"),
-        event("case.supplement_requested", "2026-000005", missing_materials=["户口本"],
-              occurred_at="2026-09-21T09:10:00+08:00"),
+        event(
+            "case.supplement_requested",
+            "2026-000005",
+            missing_materials=["户口本"],
+            occurred_at="2026-09-21T09:10:00+08:00",
+        ),
     )
     refused = desk.post(event("case.accepted", "2026-000005", occurred_at=ACCEPTED_MON))
     assert refused.status_code == 409
@@ -118,8 +163,12 @@ def test_a_case_received_first_is_accepted_after_its_supplement_arrives(desk: De
 def test_a_supplement_after_acceptance_restarts_the_full_limit_by_default(desk: Desk) -> None:
     desk.record(
         event("case.accepted", "2026-000006", occurred_at=ACCEPTED_MON),
-        event("case.supplement_requested", "2026-000006", missing_materials=["测绘报告"],
-              occurred_at="2026-09-29T09:00:00+08:00"),
+        event(
+            "case.supplement_requested",
+            "2026-000006",
+            missing_materials=["测绘报告"],
+            occurred_at="2026-09-29T09:00:00+08:00",
+        ),
         event("case.supplement_received", "2026-000006", occurred_at="2026-10-09T09:00:00+08:00"),
     )
 
@@ -130,8 +179,12 @@ def test_a_supplement_after_acceptance_restarts_the_full_limit_by_default(desk: 
 def test_an_item_set_to_pause_stops_the_clock_while_materials_are_awaited(desk: Desk) -> None:
     desk.record(
         event("case.accepted", "2026-000007", item_code="LAND-PAUSE", occurred_at=ACCEPTED_MON),
-        event("case.supplement_requested", "2026-000007", missing_materials=["测绘报告"],
-              occurred_at="2026-10-08T09:00:00+08:00"),
+        event(
+            "case.supplement_requested",
+            "2026-000007",
+            missing_materials=["测绘报告"],
+            occurred_at="2026-10-08T09:00:00+08:00",
+        ),
         event("case.supplement_received", "2026-000007", occurred_at="2026-10-09T09:00:00+08:00"),
     )
 
@@ -142,8 +195,15 @@ def test_an_item_set_to_pause_stops_the_clock_while_materials_are_awaited(desk: 
 def test_an_approved_extension_and_a_suspension_move_the_due_date(desk: Desk) -> None:
     desk.record(
         event("case.accepted", "2026-000008", occurred_at=ACCEPTED_MON),
-        event("case.extended", "2026-000008", extra_days=3, occurred_at="2026-09-29T09:00:00+08:00"),
-        event("case.suspended", "2026-000008", reason="领导外出", occurred_at="2026-10-12T09:00:00+08:00"),
+        event(
+            "case.extended", "2026-000008", extra_days=3, occurred_at="2026-09-29T09:00:00+08:00"
+        ),
+        event(
+            "case.suspended",
+            "2026-000008",
+            reason="领导外出",
+            occurred_at="2026-10-12T09:00:00+08:00",
+        ),
         event("case.resumed", "2026-000008", occurred_at="2026-10-12T15:00:00+08:00"),
     )
 
@@ -154,10 +214,20 @@ def test_an_approved_extension_and_a_suspension_move_the_due_date(desk: Desk) ->
 
 def test_an_immediate_case_is_due_the_day_it_is_accepted(desk: Desk) -> None:
     desk.record(
-        event("case.accepted", "2026-000009", item_code="CIVIL-MARRY", window_no="3",
-              occurred_at=ACCEPTED_MON),
-        event("case.completed", "2026-000009", result="granted", location="hall",
-              occurred_at="2026-09-28T09:20:00+08:00"),
+        event(
+            "case.accepted",
+            "2026-000009",
+            item_code="CIVIL-MARRY",
+            window_no="3",
+            occurred_at=ACCEPTED_MON,
+        ),
+        event(
+            "case.completed",
+            "2026-000009",
+            result="granted",
+            location="hall",
+            occurred_at="2026-09-28T09:20:00+08:00",
+        ),
         by="W-3",
     )
 

@@ -1,4 +1,4 @@
-"""The catalogue: every change is an event, and a case keeps the item version it was accepted under."""
+"""The catalogue: every change is an event; a case keeps the item version it was accepted under."""
 
 from __future__ import annotations
 
@@ -30,7 +30,10 @@ def test_the_collections_list_every_entry_in_order_of_publication(desk: Desk) ->
     windows = desk.client.get("/v1/catalog/windows", headers=ADMIN).json()
 
     assert [d["code"] for d in listed["departments"]] == ["LAND", "CIVIL"]
-    assert [(w["code"], w["department"]) for w in windows["windows"]] == [("12", "LAND"), ("3", "CIVIL")]
+    assert [(w["code"], w["department"]) for w in windows["windows"]] == [
+        ("12", "LAND"),
+        ("3", "CIVIL"),
+    ]
 
 
 def test_a_window_of_an_unknown_department_is_refused(desk: Desk) -> None:

@@ -15,8 +15,13 @@ PHONE = "13987654321"
 
 
 def test_no_response_shows_a_raw_id_number_or_phone(desk: Desk) -> None:
-    applicant = {"kind": "person", "name": "李四", "id_type": "resident_id",
-                 "id_number": RESIDENT_ID, "phone": PHONE}
+    applicant = {
+        "kind": "person",
+        "name": "李四",
+        "id_type": "resident_id",
+        "id_number": RESIDENT_ID,
+        "phone": PHONE,
+    }
     desk.record(event("case.accepted", "2026-000300", applicant=applicant))
 
     bodies = [
@@ -33,8 +38,13 @@ def test_no_response_shows_a_raw_id_number_or_phone(desk: Desk) -> None:
 
 
 def test_the_stored_events_hold_no_raw_id_number_or_phone(desk: Desk, settings: Settings) -> None:
-    applicant = {"kind": "person", "name": "李四", "id_type": "resident_id",
-                 "id_number": RESIDENT_ID, "phone": PHONE}
+    applicant = {
+        "kind": "person",
+        "name": "李四",
+        "id_type": "resident_id",
+        "id_number": RESIDENT_ID,
+        "phone": PHONE,
+    }
     desk.record(event("case.accepted", "2026-000301", applicant=applicant))
 
     if settings.database_url is None:

@@ -42,7 +42,7 @@ class Server:
         return env
 
     def start(self, timeout: float = 30.0) -> Server:
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "hall", "serve", "--port", str(self.port)],
             env=self.env(),
             stdout=subprocess.DEVNULL,
