@@ -81,12 +81,14 @@ def to_contract(domain_event: Any) -> dict[str, Any]:
         body |= {"event_id": stamp.event_id, "case_no": stamp.case_no}
         body |= {"occurred_at": stamp.occurred_at, "staff_id": stamp.staff_id}
     if isinstance(domain_event, Case.Received):  # type: ignore[attr-defined]
-        fields["item_code"] = fields.pop("terms")["item_code"]
         if not fields.pop("accepted"):
             fields.pop("special_care")
         fields.pop("case_no")
-    elif "terms" in fields:
-        fields["item_code"] = fields.pop("terms")["item_code"]
+    if "terms" in fields:
+        # Server-side enrichment: the item version the case is judged by travels with the event,
+        # so consumers (projections, Kafka) never depend on catalogue events arriving first.
+        fields["item"] = terms = fields.pop("terms")
+        fields["item_code"] = terms["item_code"]
     return body | fields
 
 

@@ -1,0 +1,147 @@
+"""Where read models live: one SQLite file, or hall's PostgreSQL database.
+
+Projections write portable SQL (``?`` placeholders, ``INSERT … ON CONFLICT … DO UPDATE``), which
+both engines accept once placeholders are translated, so each projection is written once.
+Every write happens in :meth:`ViewStore.transaction`, where a projection's view rows and its
+tracking positions commit together (exactly-once effect).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor projections use."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any: ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+
+class ViewStore(Protocol):
+    """A database for read models."""
+
+    dialect: str
+
+    def transaction(self) -> Any:
+        """A context manager yielding a :class:`Cursor`; commits on success."""
+
+    def read(self) -> Any:
+        """A context manager yielding a :class:`Cursor` for queries."""
+
+    def close(self) -> None: ...
+
+
+class SQLiteViews:
+    """Read models in one SQLite file (WAL: readers never wait for the projector)."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        conn = self._conn()
+        with self._write_lock:
+            # IMMEDIATE: take the write lock first, so two writers (e.g. a rebuild's swap and
+            # the live projector in another process) queue instead of failing mid-way.
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn.cursor()
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        yield self._conn().cursor()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class _PgCursor:
+    """psycopg with ``?`` placeholders."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any]) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(_PLACEHOLDER.sub("%s", sql), params)  # type: ignore[call-overload]
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        return self._cursor.executemany(_PLACEHOLDER.sub("%s", sql), rows)  # type: ignore[call-overload]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._cursor.fetchall()
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._cursor.fetchone()
+
+
+class PostgresViews:
+    """Read models in hall's PostgreSQL schema."""
+
+    dialect = "postgres"
+
+    def __init__(self, conninfo: str, schema: str, pool_size: int = 4) -> None:
+        self.schema = schema
+        self.pool = ConnectionPool(
+            conninfo,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"options": f"-c search_path={schema}"},
+            open=True,
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            yield _PgCursor(cursor)
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        with self.pool.connection() as conn, conn.cursor() as cursor:
+            yield _PgCursor(cursor)
+            conn.rollback()
+
+    def close(self) -> None:
+        self.pool.close()
