@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from eventsourcing.persistence import IntegrityError
@@ -37,6 +37,7 @@ class GroupCommitter:
         self._stopped = False
         self.groups = 0  # how many transactions carried how many batches: for metrics
         self.batches = 0
+        self.on_commit: list[Callable[[], None]] = []  # e.g. wake the followers
         self._thread.start()
 
     def submit(self, batch: Sequence[Posted]) -> Future[Outcome]:
@@ -87,8 +88,13 @@ class GroupCommitter:
             return
         self.groups += 1
         self.batches += len(group)
+        self._committed()
         for (_, future), outcome in zip(group, outcomes, strict=True):
             future.set_result(outcome)
+
+    def _committed(self) -> None:
+        for callback in self.on_commit:
+            callback()
 
     def _commit_alone(self, job: _Job) -> None:
         batch, future = job
@@ -105,6 +111,7 @@ class GroupCommitter:
                 return
             self.groups += 1
             self.batches += 1
+            self._committed()
             future.set_result(outcome)
             return
         future.set_exception(IntegrityError("gave up after repeated write conflicts"))

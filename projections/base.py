@@ -11,10 +11,12 @@ from __future__ import annotations
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from projections.sources import Message
 from projections.viewstore import Cursor
+from services.intake.clock import WorkCalendar
 
 REGISTRY = (
     "CREATE TABLE IF NOT EXISTS projection_registry ("
@@ -25,6 +27,14 @@ TRACKING = (
     "tracker TEXT NOT NULL, stream TEXT NOT NULL, position BIGINT NOT NULL, "
     "PRIMARY KEY (tracker, stream))"
 )
+
+
+@dataclass(frozen=True)
+class Context:
+    """What projections may need besides events: the working-day calendar, thresholds."""
+
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+    red_after_days: int = 5  # alert board: red card when overdue by this many working days
 
 
 def new_generation() -> str:
@@ -40,8 +50,9 @@ class Projection(ABC):
     tables: ClassVar[dict[str, str]]  # short name -> column definitions
     indexes: ClassVar[Sequence[tuple[str, str]]] = ()  # (short table name, column list)
 
-    def __init__(self, generation: str) -> None:
+    def __init__(self, generation: str, context: Context | None = None) -> None:
         self.generation = generation
+        self.context = context or Context()
 
     @property
     def tracker(self) -> str:

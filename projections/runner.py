@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from projections.base import REGISTRY, TRACKING, Projection, new_generation
+from projections.base import REGISTRY, TRACKING, Context, Projection, new_generation
 from projections.sources import Message, Sources
 from projections.viewstore import Cursor, ViewStore
 
@@ -83,8 +83,10 @@ class Projector:
         batch: int = 2000,
         poll: float = 0.5,
         wake: threading.Event | None = None,
+        context: Context | None = None,
     ) -> None:
         self.cls, self.store, self.sources = cls, store, sources
+        self.context = context or Context()
         self.batch, self.poll = batch, poll
         self.wake = wake or threading.Event()
         self._stop = threading.Event()
@@ -96,7 +98,7 @@ class Projector:
         with self.store.transaction() as cur:
             live = live_generation(cur, self.cls.name, lock=True)
             if live is None:
-                fresh = self.cls(new_generation())
+                fresh = self.cls(new_generation(), self.context)
                 fresh.create(cur)
                 fresh.point_views(cur)
                 cur.execute(
@@ -105,14 +107,16 @@ class Projector:
                 )
                 return
         if live[1] != self.cls.version:
-            log.info("%s changed (v%d -> v%d): rebuilding", self.cls.name, live[1], self.cls.version)
-            rebuild(self.cls, self.store, self.sources)
+            log.info(
+                "%s changed (v%d -> v%d): rebuilding", self.cls.name, live[1], self.cls.version
+            )
+            rebuild(self.cls, self.store, self.sources, context=self.context)
 
     def step(self) -> int:
         """Apply at most one batch per stream; returns how many events were applied."""
         with self.store.read() as cur:
             generation, _ = live_generation(cur, self.cls.name) or ("", 0)
-            projection = self.cls(generation)
+            projection = self.cls(generation, self.context)
             after = positions(cur, projection.tracker)
         batcher = Batcher(projection, self.sources, self.batch)
         messages = batcher.read(after)
@@ -133,7 +137,9 @@ class Projector:
         return total
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"project-{self.cls.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"project-{self.cls.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -161,9 +167,10 @@ def rebuild(
     *,
     batch: int = 5000,
     progress: Progress | None = None,
+    context: Context | None = None,
 ) -> str:
     """Build a fresh generation from position 0, then swap it in atomically; returns it."""
-    fresh = cls(new_generation())
+    fresh = cls(new_generation(), context)
     with store.transaction() as cur:
         fresh.create(cur)
     batcher = Batcher(fresh, sources, batch)
@@ -188,7 +195,7 @@ def rebuild(
             (cls.name, fresh.generation, cls.version),
         )
         if old is not None:
-            cls(old[0]).drop(cur)
+            cls(old[0], context).drop(cur)
     return fresh.generation
 
 

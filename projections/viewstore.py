@@ -105,10 +105,10 @@ class _PgCursor:
         self._cursor = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        return self._cursor.execute(_PLACEHOLDER.sub("%s", sql), params)  # type: ignore[call-overload]
+        return self._cursor.execute(_PLACEHOLDER.sub("%s", sql), params)
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
-        return self._cursor.executemany(_PLACEHOLDER.sub("%s", sql), rows)  # type: ignore[call-overload]
+        return self._cursor.executemany(_PLACEHOLDER.sub("%s", sql), rows)
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return self._cursor.fetchall()

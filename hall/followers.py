@@ -1,0 +1,76 @@
+"""The followers of one process: projections fed from the services' logs (or, later, Kafka)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
+
+from hall.settings import Settings
+from projections.base import Context, Projection
+from projections.case_list import CaseList
+from projections.runner import Projector, install
+from projections.sources import Doorbell, Sources, StoreLog
+from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
+from services.intake.translate import actor_of, to_contract
+
+PROJECTIONS: tuple[type[Projection], ...] = (CaseList,)
+
+
+def view_store(settings: Settings) -> ViewStore:
+    """Read models beside the events: a SQLite file, or hall's PostgreSQL schema."""
+    if settings.database_url is None:
+        return SQLiteViews(settings.data_dir / "views.sqlite")
+    return PostgresViews(settings.database_url, settings.database_schema, settings.pool_size)
+
+
+def store_log(stream: str, app: Application[Any], translate: Callable[[Any], Mapping[str, Any]],
+              stamp: Callable[[Any], Mapping[str, Any]]) -> StoreLog:
+    """A service's notification log as messages in the contract's shape."""
+
+    def decode(notification: Notification) -> tuple[str, Mapping[str, Any], datetime]:
+        domain_event = app.mapper.to_domain_event(notification)
+        body = dict(translate(domain_event))
+        actor = stamp(domain_event)
+        body["terminal_id"] = actor["terminal_id"]
+        return str(body["type"]), body, actor["recorded_at"]
+
+    return StoreLog(stream, app.recorder, decode)
+
+
+class Followers:
+    """Every projection of this process, each in its own thread."""
+
+    def __init__(self, store: ViewStore, sources: Sources, context: Context,
+                 projections: Iterable[type[Projection]] = PROJECTIONS, poll: float = 0.5) -> None:
+        self.store, self.sources, self.context = store, sources, context
+        self.doorbell = Doorbell()
+        install(store)
+        self.projectors = {
+            cls.name: Projector(cls, store, sources, poll=poll, wake=self.doorbell.listener(),
+                                context=context)
+            for cls in projections
+        }
+        for projector in self.projectors.values():
+            projector.ensure()
+
+    def start(self) -> None:
+        for projector in self.projectors.values():
+            projector.start()
+
+    def catch_up(self) -> None:
+        """Bring every projection up to date now (tests, and before answering a rebuild)."""
+        for projector in self.projectors.values():
+            projector.catch_up()
+
+    def stop(self) -> None:
+        for projector in self.projectors.values():
+            projector.stop()
+        self.store.close()
+
+
+def intake_log(app: Application[Any]) -> StoreLog:
+    return store_log("intake", app, to_contract, actor_of)

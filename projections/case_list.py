@@ -1,0 +1,112 @@
+"""The management case list: every case with where it stands, filterable and paged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from projections.base import Projection
+from projections.sources import Message
+from projections.viewstore import Cursor
+from services.intake.clock import china_date
+from services.intake.deadline import CaseClock
+
+COLUMNS = (
+    "case_no",
+    "status",
+    "kind",
+    "department",
+    "window_no",
+    "item_code",
+    "received_at",
+    "accepted_at",
+    "accepted_on",
+    "completed_at",
+    "due_date",
+    "provisional",
+    "paused",
+    "clock",
+)
+
+
+class CaseList(Projection):
+    """One row per case; ``clock`` keeps the due-date state between batches."""
+
+    name = "case_list"
+    tables = {  # noqa: RUF012 (class-level schema)
+        "cases": "case_no TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT, department TEXT, "
+        "window_no TEXT, item_code TEXT, received_at TEXT, accepted_at TEXT, accepted_on TEXT, "
+        "completed_at TEXT, due_date TEXT, provisional INTEGER NOT NULL DEFAULT 0, "
+        "paused INTEGER NOT NULL DEFAULT 0, clock TEXT NOT NULL"
+    }
+    indexes = (("cases", "department, status"), ("cases", "accepted_on"), ("cases", "due_date"))
+
+    def apply(self, cur: Cursor, messages: Sequence[Message]) -> None:
+        case_messages = [m for m in messages if m.type.startswith("case.")]
+        if not case_messages:
+            return
+        rows = self._load(cur, {m.body["case_no"] for m in case_messages})
+        for m in case_messages:
+            row = rows.setdefault(m.body["case_no"], {"case_no": m.body["case_no"]})
+            _advance(row, m.type, m.body)
+        for row in rows.values():
+            clock: CaseClock = row.pop("_clock")
+            deadline = clock.deadline(self.context.calendar, clock.completed_on or _last_day(row))
+            row |= {
+                "status": clock.status,
+                "accepted_on": clock.accepted_on.isoformat() if clock.accepted_on else None,
+                "due_date": deadline.due.isoformat() if deadline else None,
+                "provisional": int(bool(deadline and deadline.provisional)),
+                "paused": int(clock.paused),
+                "clock": json.dumps(clock.to_dict()),
+            }
+        marks = ", ".join("?" * len(COLUMNS))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+        cur.executemany(
+            f"INSERT INTO {self.t('cases')} ({', '.join(COLUMNS)}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT (case_no) DO UPDATE SET {updates}",
+            [tuple(row.get(c) for c in COLUMNS) for row in rows.values()],
+        )
+
+    def _load(self, cur: Cursor, case_nos: set[str]) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        numbers = sorted(case_nos)
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            cur.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {self.t('cases')} "  # noqa: S608
+                f"WHERE case_no IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for values in cur.fetchall():
+                row = dict(zip(COLUMNS, values, strict=True))
+                row["_clock"] = CaseClock.from_dict(json.loads(row["clock"]))
+                rows[row["case_no"]] = row
+        return rows
+
+
+def _advance(row: dict[str, Any], type_: str, body: Mapping[str, Any]) -> None:
+    clock: CaseClock = row.setdefault("_clock", CaseClock())
+    clock.apply(type_, body)
+    at = body["occurred_at"].isoformat()
+    row["_last"] = china_date(body["occurred_at"])
+    if type_ in {"case.received", "case.accepted"}:
+        terms = body["item"]
+        row |= {
+            "kind": terms["kind"],
+            "department": terms["department"],
+            "window_no": body["window_no"],
+            "item_code": terms["item_code"],
+        }
+        row["received_at"] = row.get("received_at") or at
+        if type_ == "case.accepted":
+            row["accepted_at"] = at
+    elif type_ == "case.completed":
+        row["completed_at"] = at
+
+
+def _last_day(row: dict[str, Any]) -> date:
+    last: date = row.pop("_last")
+    return last
