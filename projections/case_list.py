@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from projections.base import Projection
 from projections.sources import Message
 from projections.viewstore import Cursor
-from services.intake.clock import china_date
+from services.intake.clock import WorkCalendar, china_date
 from services.intake.deadline import CaseClock
 
 COLUMNS = (
@@ -110,3 +111,64 @@ def _advance(row: dict[str, Any], type_: str, body: Mapping[str, Any]) -> None:
 def _last_day(row: dict[str, Any]) -> date:
     last: date = row.pop("_last")
     return last
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What management may filter the case list by."""
+
+    status: str | None = None
+    department: str | None = None
+    window_no: str | None = None
+    item_code: str | None = None
+    accepted_from: date | None = None
+    accepted_to: date | None = None
+    overdue: bool | None = None
+
+
+def list_cases(
+    cur: Cursor, wanted: CaseFilter, today: date, calendar: WorkCalendar, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of cases (newest acceptance first) and how many match in all."""
+    where, params = ["1 = 1"], []
+    for column in ("status", "department", "window_no", "item_code"):
+        if getattr(wanted, column) is not None:
+            where.append(f"{column} = ?")
+            params.append(getattr(wanted, column))
+    if wanted.accepted_from:
+        where.append("accepted_on >= ?")
+        params.append(wanted.accepted_from.isoformat())
+    if wanted.accepted_to:
+        where.append("accepted_on <= ?")
+        params.append(wanted.accepted_to.isoformat())
+    if wanted.overdue is not None:
+        # A paused case keeps the due date it had when its clock stopped: the pause moves the
+        # due date as fast as time passes, so it is overdue iff it was overdue then.
+        late = "status = 'accepted' AND due_date < ?"
+        where.append(late if wanted.overdue else f"NOT ({late})")
+        params.append(today.isoformat())
+    sql = f"FROM {CaseList.view('cases')} WHERE {' AND '.join(where)}"
+    cur.execute(f"SELECT COUNT(*) {sql}", params)
+    (total,) = cur.fetchone() or (0,)
+    cur.execute(
+        f"SELECT {', '.join(COLUMNS)} {sql} ORDER BY accepted_on DESC, case_no LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    rows = [
+        _shown(dict(zip(COLUMNS, values, strict=True)), today, calendar)
+        for values in cur.fetchall()
+    ]
+    return rows, int(total)
+
+
+def _shown(row: dict[str, Any], today: date, calendar: WorkCalendar) -> dict[str, Any]:
+    clock = CaseClock.from_dict(json.loads(row.pop("clock")))
+    row["stored_due"] = row["due_date"]
+    deadline = clock.deadline(calendar, today) if row["paused"] else None
+    due = deadline.due.isoformat() if deadline else row["due_date"]
+    row |= {"due_date": due, "provisional": bool(row["provisional"]), "paused": bool(row["paused"])}
+    stored_due = row.pop("stored_due", row["due_date"])
+    row["overdue"] = (
+        row["status"] == "accepted" and stored_due is not None and (stored_due < today.isoformat())
+    )
+    return row
