@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BeforeValidator,
     SerializationInfo,
@@ -60,9 +61,19 @@ def _serialise_instant(
     return handler(value)
 
 
+def _require_utc_representable(value: datetime) -> datetime:
+    # 0001-01-01T00:00+14:00 parses, but has no UTC form: the canonical digest would fail.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("invalid_instant", "date-time out of range") from None
+    return value
+
+
 Instant = Annotated[
     AwareDatetime,
     BeforeValidator(_require_iso_text),
+    AfterValidator(_require_utc_representable),
     WrapSerializer(_serialise_instant, when_used="json"),
 ]
 """A moment with its UTC offset; naive date-times are refused."""

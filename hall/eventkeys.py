@@ -73,6 +73,19 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
                     found[UUID(row["event_id"])] = KnownEvent(row["digest"], row["position"])
         return found
 
+    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have any stored event."""
+        found: set[UUID] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(originator_ids, 500):
+                c.execute(
+                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "  # noqa: S608
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))})",
+                    [i.hex for i in chunk],
+                )
+                found |= {UUID(row["originator_id"]) for row in c.fetchall()}
+        return found
+
     def select_aggregate_notifications(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's events with their log positions, oldest first."""
         with self.datastore.transaction(commit=False) as c:
@@ -116,6 +129,9 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
             "JOIN {0}.{2} e ON e.originator_id = k.originator_id "
             "AND e.originator_version = k.originator_version WHERE k.event_id = ANY(%s)"
         ).format(schema, table, Identifier(self.events_table_name))
+        self._select_existing = SQL(
+            "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
+        ).format(schema, Identifier(self.events_table_name))
         self._select_aggregate = SQL(
             "SELECT * FROM {0}.{1} WHERE originator_id = %s ORDER BY originator_version"
         ).format(schema, Identifier(self.events_table_name))
@@ -147,6 +163,12 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
                 row["event_id"]: KnownEvent(row["digest"], row["notification_id"])
                 for row in curs.fetchall()
             }
+
+    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        """Which of these aggregates have any stored event."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_existing, (list(originator_ids),), prepare=True)
+            return {row["originator_id"] for row in curs.fetchall()}
 
     def select_aggregate_notifications(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's events with their log positions, oldest first."""

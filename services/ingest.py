@@ -13,6 +13,7 @@ handles everything the contract promises around it:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,8 @@ class UnitOfWork:
         self.committed: dict[UUID, Aggregate] = {}
         self.touched: dict[UUID, Aggregate] = {}
         self.events: list[Any] = []
+        self.absent: set[UUID] = set()  # known not to exist yet (prefetched): no query needed
+        self.reads: dict[UUID, Aggregate | None] = {}
 
     def get(self, aggregate_id: UUID, cls: type[A]) -> A:
         """The aggregate as this batch sees it (its own changes included)."""
@@ -98,6 +101,8 @@ class UnitOfWork:
         elif aggregate_id in self.committed:
             # An earlier batch of this group changed it: copy, so a rollback can't leak.
             found = copy.deepcopy(self.committed[aggregate_id])
+        elif aggregate_id in self.absent:
+            raise AggregateNotFoundError(aggregate_id)
         else:
             found = self.app.repository.get(aggregate_id)
         if not isinstance(found, cls):
@@ -111,13 +116,26 @@ class UnitOfWork:
         except AggregateNotFoundError:
             return None
 
+    def read(self, aggregate_id: UUID, cls: type[A]) -> A | None:
+        """An aggregate the caller only reads (e.g. the catalogue): shared, never copied."""
+        if aggregate_id not in self.reads:
+            self.reads[aggregate_id] = (
+                self.app.repository.get(aggregate_id, deepcopy_from_cache=False)
+                if aggregate_id not in self.absent
+                else None
+            )
+        found = self.reads[aggregate_id]
+        return found if isinstance(found, cls) else None
+
     def add(self, aggregate: Aggregate) -> None:
         self.touched[aggregate.id] = aggregate
 
     def commit_batch(self) -> None:
         for aggregate_id, aggregate in self.touched.items():
-            self.events.extend(aggregate.collect_events())
-            self.committed[aggregate_id] = aggregate
+            changes = aggregate.collect_events()
+            if changes:  # an aggregate only looked at needs no copy for the next batch
+                self.events.extend(changes)
+                self.committed[aggregate_id] = aggregate
         self.touched = {}
 
     def rollback_batch(self) -> None:
@@ -147,6 +165,10 @@ class IngestingApplication(Application[UUID], Generic[A]):
         super().register_transcodings(transcoder)
         transcoder.register(StampAsDict())
 
+    def prefetch_ids(self, posted: Posted) -> list[UUID]:
+        """Aggregates a posted event will load: one query per group tells which don't exist."""
+        return []
+
     def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
         """Apply one posted event; return the aggregate that now holds its new event."""
         raise NotImplementedError
@@ -157,6 +179,7 @@ class IngestingApplication(Application[UUID], Generic[A]):
         ids = [p.event.event_id for batch in batches for p in batch]
         known: dict[UUID, Any] = self.recorder.select_event_keys(ids)  # type: ignore[attr-defined]
         uow = UnitOfWork(self)
+        uow.absent = self._absent([i for b in batches for p in b for i in self.prefetch_ids(p)])
         new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
         decided: list[_Accepted | Rejection] = []
         for batch in batches:
@@ -173,10 +196,36 @@ class IngestingApplication(Application[UUID], Generic[A]):
                 EventKey(eid, digest, ev.originator_id, ev.originator_version)
                 for eid, (digest, ev) in new.items()
             ]
-            recordings = self.save(*uow.events, event_keys=keys)
+            try:
+                recordings = self.save(*uow.events, event_keys=keys)
+            except Exception:
+                self._forget(uow)  # e.g. another process wrote these aggregates meanwhile
+                raise
+            self._remember(uow)
             by_event = {id(r.domain_event): r.notification.id for r in recordings}
             positions = {eid: by_event[id(ev)] for eid, (_, ev) in new.items()}
         return [_resolve(d, positions) for d in decided]
+
+    def _absent(self, ids: list[UUID]) -> set[UUID]:
+        cache = self.repository.cache
+        unknown = {i for i in ids if cache is None or not _cached(cache, i)}
+        if not unknown:
+            return set()
+        existing: set[UUID] = self.recorder.select_existing(sorted(unknown))  # type: ignore[attr-defined]
+        return unknown - existing
+
+    def _remember(self, uow: UnitOfWork) -> None:
+        # The single writer keeps what it decided; other processes' writes to the same
+        # aggregates surface as a conflict at save, which evicts them (see _forget).
+        if self.repository.cache is not None:
+            for aggregate_id, aggregate in uow.committed.items():
+                self.repository.cache.put(aggregate_id, aggregate)
+
+    def _forget(self, uow: UnitOfWork) -> None:
+        if self.repository.cache is not None:
+            for aggregate_id in {*uow.committed, *uow.touched}:
+                with contextlib.suppress(KeyError):
+                    self.repository.cache.get(aggregate_id, evict=True)
 
     def _decide_batch(
         self,
@@ -208,6 +257,14 @@ class IngestingApplication(Application[UUID], Generic[A]):
             except DomainError as error:
                 return Rejection(index, event_id, error), {}
         return accepted, mine
+
+
+def _cached(cache: Any, aggregate_id: UUID) -> bool:
+    try:
+        cache.get(aggregate_id)
+    except KeyError:
+        return False
+    return True
 
 
 def _resolve(decided: _Accepted | Rejection, positions: dict[UUID, int]) -> Outcome:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -29,7 +29,8 @@ class StampAsDict(Transcoding):
     name = "stamp"
 
     def encode(self, obj: Stamp) -> dict[str, Any]:
-        return asdict(obj)
+        # Shallow on purpose: dataclasses.asdict deep-copies, and this runs for every event.
+        return {f.name: getattr(obj, f.name) for f in fields(obj)}
 
     def decode(self, data: dict[str, Any]) -> Stamp:
         return Stamp(**data)

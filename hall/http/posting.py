@@ -63,7 +63,7 @@ async def post_events(
 async def _json(request: Request) -> Any:
     try:
         return json.loads(await request.body())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, too many digits or levels
         raise ApiError(422, "invalid_json", f"the body is not JSON: {error}") from None
 
 

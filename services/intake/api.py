@@ -159,7 +159,7 @@ def get_history(
 def get_audit_events(
     hall: HallDep,
     _: Annotated[Actor, Depends(requires("auditor"))],
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # positions are 64-bit integers
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """The intake log in order from a position, for replays (personal data masked)."""

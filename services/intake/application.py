@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
@@ -20,6 +22,8 @@ from services.intake.translate import command_arguments
 from services.stamp import Stamp
 
 T = TypeVar("T")
+CATALOGUE_TTL_SECONDS = 2.0
+LATEST = 2**62  # asking for a version reads the store, bypassing the writer's cache
 
 
 class WindowNotForItem(DomainError):
@@ -36,6 +40,7 @@ class Cases(IngestingApplication[Case]):
     ) -> None:
         super().__init__(env)
         self.calendar = calendar or WorkCalendar()
+        self._catalogue_read_at: dict[UUID, float] = {}
 
     # -- catalogue -----------------------------------------------------------------------
     def publish(self, kind: str, code: str, content: dict[str, Any]) -> Entry:
@@ -81,6 +86,9 @@ class Cases(IngestingApplication[Case]):
         return None if window is None else str(window.content["department"])
 
     # -- posted case events ----------------------------------------------------------------
+    def prefetch_ids(self, posted: Posted) -> list[UUID]:
+        return [case_id(posted.event.case_no)]  # type: ignore[union-attr]
+
     def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
         event: Any = posted.event
         if event.type in {"case.received", "case.accepted"}:
@@ -95,10 +103,10 @@ class Cases(IngestingApplication[Case]):
 
     def _start_or_accept(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
         event: Any = posted.event
-        item = uow.find(entry_id("item", event.item_code), Entry)
+        item = self.catalogue_entry(uow, entry_id("item", event.item_code))
         if item is None:
             raise UnknownEntry(f"item {event.item_code} is not in the catalogue")
-        window = uow.find(entry_id("window", event.window_no), Entry)
+        window = self.catalogue_entry(uow, entry_id("window", event.window_no))
         if window is None:
             raise UnknownEntry(f"window {event.window_no} is not in the catalogue")
         terms = terms_of(item)
@@ -130,6 +138,20 @@ class Cases(IngestingApplication[Case]):
         uow.add(case)
         return case
 
+    def catalogue_entry(self, uow: UnitOfWork, aggregate_id: UUID) -> Entry | None:
+        """A catalogue entry for a decision: cached, but re-read every few seconds, because
+        another API process may have changed the catalogue (this one's changes apply at once)."""
+        now = time.monotonic()
+        if now - self._catalogue_read_at.get(aggregate_id, 0.0) > CATALOGUE_TTL_SECONDS:
+            self._catalogue_read_at[aggregate_id] = now
+            if self.repository.cache is not None:
+                with contextlib.suppress(KeyError):
+                    self.repository.cache.get(aggregate_id, evict=True)
+        try:
+            return uow.read(aggregate_id, Entry)
+        except AggregateNotFoundError:
+            return None
+
     @staticmethod
     def check_department(posted: Posted, department: str, window_no: str | None = None) -> None:
         """A window terminal posts only for its own department's cases (and its own window)."""
@@ -160,8 +182,9 @@ class Cases(IngestingApplication[Case]):
         return self.mapper.to_domain_event(notification)
 
     def find(self, aggregate_id: UUID, cls: type[T], version: int | None = None) -> T | None:
+        """An aggregate read fresh from the store (never the writer's cache), or None."""
         try:
-            found: Aggregate = self.repository.get(aggregate_id, version=version)
+            found: Aggregate = self.repository.get(aggregate_id, version=version or LATEST)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, cls) else None

@@ -109,17 +109,13 @@ class Case(Aggregate):
         special_care: bool = False,
     ) -> None:
         self.case_no = case_no
-        self.terms = terms
+        self.department: str = terms["department"]  # the item's terms stay in the event
         self.status = OPEN if accepted else RECEIVED
         self.supplement_pending = False
         self.supplement_rounds = 0
         self.procedure_running = False
         self.suspended = False
         self.rated = False
-
-    @property
-    def department(self) -> str:
-        return str(self.terms["department"])
 
     @property
     def accepted(self) -> bool:
@@ -169,7 +165,7 @@ class Case(Aggregate):
         special_care: bool,
         stamp: Stamp,
     ) -> None:
-        self.terms = terms
+        self.department = terms["department"]
         self.status = OPEN
 
     def refuse(self, reason: str, legal_basis: str, stamp: Stamp) -> None:
