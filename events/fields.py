@@ -61,19 +61,27 @@ def _serialise_instant(
     return handler(value)
 
 
-def _require_utc_representable(value: datetime) -> datetime:
-    # 0001-01-01T00:00+14:00 parses, but has no UTC form: the canonical digest would fail.
+EARLIEST, LATEST = 1990, 2199  # years a hall's event or an as-of instant can plausibly name
+
+
+def _require_plausible(value: datetime) -> datetime:
+    # 0001-01-01T00:00+14:00 parses but has no UTC form (the digest would fail), and a year-9999
+    # instant overflows China-time arithmetic; neither is a real moment in a hall's life.
     try:
-        value.astimezone(UTC)
+        year = value.astimezone(UTC).year
     except OverflowError:
-        raise PydanticCustomError("invalid_instant", "date-time out of range") from None
+        year = 0
+    if not EARLIEST <= year <= LATEST:
+        raise PydanticCustomError(
+            "invalid_instant", f"date-time out of range ({EARLIEST}–{LATEST})"
+        )
     return value
 
 
 Instant = Annotated[
     AwareDatetime,
     BeforeValidator(_require_iso_text),
-    AfterValidator(_require_utc_representable),
+    AfterValidator(_require_plausible),
     WrapSerializer(_serialise_instant, when_used="json"),
 ]
 """A moment with its UTC offset; naive date-times are refused."""

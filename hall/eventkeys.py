@@ -129,6 +129,11 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
             "JOIN {0}.{2} e ON e.originator_id = k.originator_id "
             "AND e.originator_version = k.originator_version WHERE k.event_id = ANY(%s)"
         ).format(schema, table, Identifier(self.events_table_name))
+        self._insert_rows = SQL(
+            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(schema, Identifier(self.events_table_name))
         self._select_existing = SQL(
             "SELECT DISTINCT originator_id FROM {0}.{1} WHERE originator_id = ANY(%s)"
         ).format(schema, Identifier(self.events_table_name))
@@ -152,6 +157,25 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
                 ),
             )
         super()._insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # The library's statement, but with four typed arrays sent in binary: its array of a
+        # composite type is dumped as text, escaping every event's encrypted bytes (about a
+        # fifth of the write path's time in a profile of 500-event batches).
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(
+            self._insert_rows,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+            binary=True,
+        )
 
     def select_event_keys(self, event_ids: Sequence[UUID]) -> dict[UUID, KnownEvent]:
         """The known ids among ``event_ids`` with their digest and position."""

@@ -18,6 +18,7 @@ from concurrent.futures import Future
 
 from eventsourcing.persistence import IntegrityError
 
+from hall.metrics import GROUP_BATCHES
 from services.ingest import IngestingApplication, Outcome, Posted
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class GroupCommitter:
             return
         self.groups += 1
         self.batches += len(group)
+        GROUP_BATCHES.labels(self.app.name).observe(len(group))
         self._committed()
         for (_, future), outcome in zip(group, outcomes, strict=True):
             future.set_result(outcome)

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
 
+from events.fields import Instant
 from hall.http.auth import requires
 from hall.http.errors import ApiError
 from projections.alert_board import board
@@ -28,7 +28,7 @@ def _followers(request: Request) -> Any:
 def get_alerts(
     request: Request,
     _: Annotated[Actor, Depends(requires("supervisor"))],
-    as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_of: Annotated[Instant | None, Query()] = None,
     department: Code = None,
     window_no: Code = None,
 ) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from events import ContractError, content_digest, owner_of, parse_event
+from events import AnyEvent, ContractError, content_digest, owner_of, parse_event
 from hall.http.auth import HallDep, requires
 from hall.http.errors import ApiError, error_body, status_of
+from hall.metrics import EVENTS_POSTED
 from services.ingest import Actor, Posted, Rejection
 
 MAX_BATCH = 500
@@ -35,11 +36,18 @@ async def post_events(
 ) -> dict[str, Any]:
     """Record one event or an atomic batch of up to 500 (all or nothing, idempotent by id)."""
     raw_events = _raw_events(await _json(request))
-    posted = [_parse(index, raw, actor) for index, raw in enumerate(raw_events)]
-    owners = {owner_of(p.event) for p in posted}
-    if len(owners) > 1:
-        raise ApiError(422, "mixed_batch", "a batch holds either case events or money events")
-    (owner,) = owners
+    parsed = [_parse(index, raw) for index, raw in enumerate(raw_events)]
+    owner = owner_of(parsed[0])
+    for index, event in enumerate(parsed):
+        if owner_of(event) != owner:
+            raise ApiError(
+                422,
+                "mixed_batch",
+                "a batch holds either case events or money events",
+                event_index=index,
+                event_id=event.event_id,
+            )
+    posted = [_admit(index, event, actor) for index, event in enumerate(parsed)]
     committer = hall.committers.get(owner)
     if committer is None:
         raise ApiError(422, "unsupported_event", f"{owner} events are not taken yet")
@@ -52,6 +60,8 @@ async def post_events(
             event_index=outcome.event_index,
             event_id=outcome.event_id,
         )
+    for result in outcome:
+        EVENTS_POSTED.labels(owner, result.status).inc()
     return {
         "results": [
             {"event_id": str(r.event_id), "status": r.status, "position": r.position}
@@ -78,14 +88,18 @@ def _raw_events(body: Any) -> list[Any]:
     return [body]
 
 
-def _parse(index: int, raw: Any, actor: Actor) -> Posted:
+def _parse(index: int, raw: Any) -> AnyEvent:
     event_id = raw.get("event_id") if isinstance(raw, dict) else None
     try:
-        event = parse_event(raw)
+        return parse_event(raw)
     except ContractError as error:
         raise ApiError(
             422, error.code, error.message, event_index=index, event_id=_uuid_or_none(event_id)
         ) from None
+
+
+def _admit(index: int, event: AnyEvent, actor: Actor) -> Posted:
+    """The role check: who may post which service's events."""
     owner = owner_of(event)
     allowed = POSTERS[owner]
     if actor.role == "window" and owner == "billing" and event.type not in WINDOW_MONEY_TYPES:

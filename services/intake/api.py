@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from events.amounts import Amount
-from events.fields import CASE_NO_PATTERN
+from events.fields import CASE_NO_PATTERN, Instant
 from events.masking import mask_payload
 from hall.http.auth import HallDep, requires
 from hall.http.errors import ApiError
@@ -141,7 +141,7 @@ def get_history(
     case_no: CaseNo,
     hall: HallDep,
     _: Auditor,
-    as_of: Annotated[AwareDatetime | None, Query()] = None,
+    as_of: Annotated[Instant | None, Query()] = None,
 ) -> dict[str, Any]:
     """Every event of the case in order; with ``as_of``, only what was recorded by then."""
     history = hall.intake.case_history(case_no)

@@ -7,6 +7,7 @@ and then triggers exactly one event, so one posted event is one stored event.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -82,6 +83,7 @@ class AlreadyRated(DomainError):
     code = "already_rated"
 
 
+@lru_cache(maxsize=65536)  # uuid5 hashes; a case number is looked up several times per event
 def case_id(case_no: str) -> UUID:
     """Cases are found by number: the aggregate id is derived from it."""
     return uuid5(CASE_NAMESPACE, case_no)
