@@ -80,12 +80,18 @@ def machine_busy(seconds: float = 1.0) -> float:
 
 def wait_for_quiet(limit_s: float) -> None:
     """Other work on these 2 cores skews every figure: wait (bounded) until the machine is quiet."""
-    deadline = time.monotonic() + limit_s
+    start = time.monotonic()
+    said = -30.0
     while (used := machine_busy()) > QUIET_CORES:
-        if time.monotonic() > deadline:
+        waited = time.monotonic() - start
+        if waited > limit_s:
             print(f"warning: {used:.2f} cores busy before start; figures will be low", flush=True)
             return
-        print(f"waiting for a quiet machine ({used:.2f} cores busy)...", flush=True)
+        if waited - said >= 30:  # a line every 30 s, not every sample
+            print(
+                f"waiting for a quiet machine ({used:.2f} cores busy, {waited:.0f} s)", flush=True
+            )
+            said = waited
 
 
 def free_port() -> int:
@@ -105,8 +111,9 @@ def start_server(
     # `hall serve` itself; through the interpreter, as the package may not be pip-installed.
     cmd = [sys.executable, "-c", "from hall.cli import main; main()", "serve"]
     cmd += ["--port", str(port), "--data-dir", str(data_dir)]
-    log = (data_dir / "server.log").open("wb")  # a file, not a pipe: a full pipe would stall it
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A file, not a pipe: nobody reads a pipe during the run, and a full one would stall the server.
+    with (data_dir / "server.log").open("wb") as log:
+        return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_healthy(base: str, server: subprocess.Popen[bytes], deadline_s: float = 60.0) -> None:
@@ -140,10 +147,16 @@ def set_up(base: str, admin_token: str) -> str:
         return str(r.json()["token"])
 
 
-async def run_load(base: str, token: str, args: argparse.Namespace, pid: int) -> list[Phase]:
+async def run_load(port: int, token: str, args: argparse.Namespace, pid: int) -> list[Phase]:
     meter = CpuMeter(pid)
-    a = await single_events(base, token, meter, args.clients, args.warmup, args.duration)
-    b = await batches(base, token, meter, args.batch_clients, args.batches)
+    # Bounded in time: a server that stops answering fails the run instead of hanging it.
+    a = await asyncio.wait_for(
+        single_events("127.0.0.1", port, token, meter, args.clients, args.warmup, args.duration),
+        args.warmup + args.duration + 120,
+    )
+    b = await asyncio.wait_for(
+        batches("127.0.0.1", port, token, meter, args.batch_clients, args.batches), 600
+    )
     return [a, b]
 
 
@@ -214,10 +227,12 @@ def main() -> int:
             wait_healthy(base, server)
             token = set_up(base, admin)
             print(f"server pid {server.pid} on {base}, schema {schema}; loading...", flush=True)
-            a, b = asyncio.run(run_load(base, token, args, server.pid))
+            a, b = asyncio.run(run_load(port, token, args, server.pid))
             state_length = stored_state_length(args.database_url, schema)
             server.send_signal(signal.SIGTERM)  # graceful: drains the writers
-            server.wait(timeout=60)
+            # uvicorn re-raises SIGTERM once its graceful shutdown is done: -15 is a clean exit.
+            if server.wait(timeout=60) not in (0, -signal.SIGTERM):
+                print(f"warning: the server exited with {server.returncode} on SIGTERM")
             # The baseline runs with the server stopped, so nothing else competes for the cores.
             c = raw_inserts(args.database_url, schema, a.events, args.clients, state_length)
         except BaseException:

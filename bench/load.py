@@ -10,10 +10,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
-import httpx
-
+from bench.wire import ProtocolError, Terminal
 from tests.contract.examples import EXAMPLES
 
 CHINA = timezone(timedelta(hours=8))
@@ -77,14 +77,15 @@ class CpuMeter:
         fields = rest.split()
         return name, (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
 
-    def _sample(self) -> dict[str, float]:
-        postgres = 0.0
+    def _sample(self) -> dict[str, Any]:
+        postgres: dict[str, float] = {}  # by pid: backends come and go
         for stat in glob.glob("/proc/[0-9]*/stat"):
             try:
                 name, used = self._process(stat)
             except (OSError, IndexError, ValueError):
                 continue  # a process that ended meanwhile
-            postgres += used if name == "postgres" else 0.0
+            if name == "postgres":
+                postgres[stat] = used
         with open("/proc/stat") as f:
             cpu = [int(x) for x in f.readline().split()[1:]]
         return {
@@ -99,54 +100,47 @@ class CpuMeter:
         self.begin = self._sample()
 
     def stop(self) -> dict[str, float]:
-        end = self._sample()
-        wall = end.pop("wall") - self.begin["wall"]
-        share = {k: (v - self.begin[k]) / wall for k, v in end.items()}
+        end, begin = self._sample(), self.begin
+        wall = end["wall"] - begin["wall"]
+        share = {k: (end[k] - begin[k]) / wall for k in ("load_generator", "server")}
+        pg = end["postgres"]
+        share["postgres"] = sum(v - begin["postgres"].get(pid, 0.0) for pid, v in pg.items()) / wall
+        share["machine"] = (end["machine"] - begin["machine"]) / wall
         # Whatever else ran meanwhile (other people's tests, say) makes the figures unreliable.
-        share["other"] = max(
-            0.0, share["machine"] - sum(v for k, v in share.items() if k != "machine")
-        )
+        ours = share["load_generator"] + share["server"] + share["postgres"]
+        share["other"] = max(0.0, share["machine"] - ours)
         return share
 
 
-async def _post(client: httpx.AsyncClient, payload: bytes, expected: int) -> str | None:
-    """None when every event was recorded; otherwise why not."""
-    try:
-        response = await client.post("/v1/events", content=payload)
-    except httpx.HTTPError as error:
-        return f"{type(error).__name__}: {error}"
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}: {response.text[:300]}"
-    results = response.json()["results"]
+async def _post(terminal: Terminal, payload: bytes, expected: int) -> str | None:
+    """None when every event was recorded; otherwise why not.  Transport errors raise."""
+    status, body = await terminal.post("/v1/events", payload)
+    if status != 200:
+        return f"HTTP {status}: {body[:300].decode(errors='replace')}"
+    results = json.loads(body)["results"]
     if len(results) != expected or any(r["status"] != "recorded" for r in results):
-        return f"not recorded: {response.text[:300]}"
+        return f"not recorded: {body[:300].decode(errors='replace')}"
     return None
 
 
-def connect(base: str, token: str) -> httpx.AsyncClient:
-    """One keep-alive HTTP/1.1 connection per simulated terminal, as real terminals have.
-
-    One shared pool for all clients costs far more: httpcore scans every pooled connection
-    (``has_expired``) on each request, which was 3/4 of the generator's CPU at 32 connections.
-    """
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    return httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=120)
+async def _terminal(phase: Phase, host: str, port: int, token: str, work: Any) -> None:
+    """Run one client's ``work(terminal)``; a broken connection ends that client, as a failure."""
+    try:
+        async with Terminal(host, port, token) as terminal:
+            await work(terminal)
+    except (OSError, EOFError, asyncio.IncompleteReadError, ProtocolError) as error:
+        phase.fail(f"{type(error).__name__}: {error}")
 
 
 async def single_events(
-    base: str, token: str, meter: CpuMeter, clients: int, warmup: float, duration: float
+    host: str, port: int, token: str, meter: CpuMeter, clients: int, warmup: float, duration: float
 ) -> Phase:
     """(a) Each client walks cases one POST per event; measured over [warm-up end, + duration]."""
     phase = Phase(f"(a) single-event POSTs, {clients} clients", clients)
     t0 = time.perf_counter() + warmup
     t1 = t0 + duration
 
-    async def client_loop(c: int) -> None:
-        async with connect(base, token) as client:
-            await walks(c, client)
-
-    async def walks(c: int, client: httpx.AsyncClient) -> None:
+    async def walks(c: int, client: Terminal) -> None:
         n = 0
         while True:
             for body in walk(f"B-{c}-{n}"):
@@ -171,13 +165,14 @@ async def single_events(
         await asyncio.sleep(t1 - time.perf_counter())
         phase.cpu = meter.stop()
 
-    await asyncio.gather(metered(), *(client_loop(c) for c in range(clients)))
+    clients_ = (_terminal(phase, host, port, token, partial(walks, c)) for c in range(clients))
+    await asyncio.gather(metered(), *clients_)
     phase.seconds = duration
     return phase
 
 
 async def batches(
-    base: str, token: str, meter: CpuMeter, clients: int, total_batches: int
+    host: str, port: int, token: str, meter: CpuMeter, clients: int, total_batches: int
 ) -> Phase:
     """(b) ``clients`` clients share ``total_batches`` POSTs of 500 events; one warm-up each."""
     phase = Phase(f"(b) 500-event batch POSTs, {clients} clients", clients)
@@ -191,15 +186,13 @@ async def batches(
     queue = [payload(f"BB-{i}") for i in range(total_batches)]
     gate = asyncio.Barrier(clients + 1)  # the measured part starts after every warm-up
 
-    async def client_loop(c: int) -> None:
-        async with connect(base, token) as client:
-            await posts(c, client)
-
-    async def posts(c: int, client: httpx.AsyncClient) -> None:
-        why = await _post(client, warm[c], len(WALK) * BATCH_WALKS)
+    async def posts(c: int, client: Terminal) -> None:
+        try:
+            why = await _post(client, warm[c], len(WALK) * BATCH_WALKS)
+        finally:
+            await gate.wait()  # a failed warm-up must not leave the others waiting
         if why is not None:
             phase.fail(why)
-        await gate.wait()
         while queue:
             body = queue.pop()
             sent = time.perf_counter()
@@ -210,7 +203,10 @@ async def batches(
             else:
                 phase.fail(why)
 
-    tasks = [asyncio.create_task(client_loop(c)) for c in range(clients)]
+    tasks = [
+        asyncio.create_task(_terminal(phase, host, port, token, partial(posts, c)))
+        for c in range(clients)
+    ]
     await gate.wait()
     meter.start()
     start = time.perf_counter()

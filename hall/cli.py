@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 token = typer.Typer(help="Issue and revoke terminal tokens without the HTTP API.")
 app.add_typer(token, name="token")
+billing = typer.Typer(help="Billing: the bank's statements and daily reconciliation.")
+app.add_typer(billing, name="billing")
 
 DataDir = Annotated[
     Path | None,
@@ -108,6 +110,33 @@ def token_revoke(terminal_id: str, data_dir: DataDir = None) -> None:
         hall.access.revoke(terminal_id)
     finally:
         hall.close()
+
+
+@billing.command("import-statement")
+def billing_import_statement(
+    file: Annotated[
+        Path, typer.Argument(help="The bank's CSV: date,bank_ref,receipt_no,amount,kind")
+    ],
+    data_dir: DataDir = None,
+) -> None:
+    """Reconcile each day of a bank statement (re-importing the same file changes nothing)."""
+    from hall.runtime import Hall
+    from services.billing.statement import BadStatement
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        typer.echo(f"cannot read {file}: {error}", err=True)
+        raise typer.Exit(2) from None
+    hall = Hall.start(_settings(data_dir))
+    try:
+        days = hall.billing.import_statement(text, imported_by="cli")
+    except BadStatement as error:
+        typer.echo(f"bad statement: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        hall.close()
+    typer.echo(json.dumps({"days": days}, ensure_ascii=False, indent=2))
 
 
 def main() -> None:

@@ -10,14 +10,19 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 
 from hall.settings import Settings
+from projections.alert_board import AlertBoard
 from projections.base import Context, Projection
 from projections.case_list import CaseList
+from projections.completion import Completion
+from projections.fee_ledger import FeeLedger
 from projections.runner import Projector, heads, install, rebuild
 from projections.sources import Doorbell, Sources, StoreLog
 from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
+from services.billing import translate as billing_translate
 from services.intake.translate import actor_of, to_contract
 
-PROJECTIONS: tuple[type[Projection], ...] = (CaseList,)
+PROJECTIONS: tuple[type[Projection], ...] = (CaseList, AlertBoard, Completion, FeeLedger)
+LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
 def view_store(settings: Settings) -> ViewStore:
@@ -85,6 +90,20 @@ class Followers:
 
 def intake_log(app: Application[Any]) -> StoreLog:
     return store_log("intake", app, to_contract, actor_of)
+
+
+def billing_log(app: Application[Any]) -> StoreLog:
+    """Billing's log: posted money events in the contract's shape, its own bookkeeping events
+    (accounts opened, receipts issued, reconciliations) as ``billing.<aggregate>.<event>``."""
+
+    def body_of(domain_event: Any) -> Mapping[str, Any]:
+        if billing_translate.is_contract_event(domain_event):
+            return billing_translate.to_contract(domain_event)
+        fields = {k: v for k, v in vars(domain_event).items() if k not in LIBRARY_FIELDS}
+        fields.pop("stamp", None)
+        return {"type": billing_translate.contract_type(domain_event), **fields}
+
+    return store_log("billing", app, body_of, actor_of)
 
 
 def rebuild_projections(followers: Followers, names: list[str] | None = None) -> dict[str, str]:

@@ -5,15 +5,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from events.amounts import format_amount
+from hall.followers import Followers, billing_log, intake_log, view_store
 from hall.groupcommit import GroupCommitter
 from hall.settings import Settings
 from hall.stores import store_env
+from projections.base import Context
+from projections.sources import Sources
 from services.access.application import Terminals
+from services.billing.application import FeeLedger
+from services.billing.clock import DeadlineRule
 from services.ingest import IngestingApplication
 from services.intake.application import Cases
 from services.intake.clock import HolidayTable, WorkCalendar
+from services.intake.domainmodel import Case, case_id
 
 log = logging.getLogger(__name__)
+# The single writer of a service keeps the aggregates it decided (no re-read per command);
+# a conflict with another process's write evicts them (services/ingest.py).
+WRITER_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "n"}
 
 
 @dataclass
@@ -23,37 +33,73 @@ class Hall:
     settings: Settings
     intake: Cases
     access: Terminals
+    billing: FeeLedger
     committers: dict[str, GroupCommitter] = field(default_factory=dict)
+    followers: Followers | None = None
 
     @classmethod
-    def start(cls, settings: Settings) -> Hall:
-        """Open every store (creating tables if allowed) and start the writers."""
+    def start(cls, settings: Settings, *, follow: bool = True) -> Hall:
+        """Open every store (creating tables if allowed), start the writers and, unless
+        ``follow`` is false (operator commands), the projections that follow them."""
         calendar = WorkCalendar(_holiday_table(settings))
-        intake_env = store_env(settings, "intake") | {"AGGREGATE_CACHE_MAXSIZE": "20000"}
+        intake_env = store_env(settings, "intake") | WRITER_CACHE
+        intake = Cases(intake_env, calendar=calendar)
+        billing_env = store_env(settings, "billing") | {"AGGREGATE_CACHE_MAXSIZE": "20000"}
         hall = cls(
             settings=settings,
-            intake=Cases(intake_env, calendar=calendar),
+            intake=intake,
             access=Terminals(store_env(settings, "access")),
+            billing=FeeLedger(
+                billing_env,
+                cases=IntakeCaseDirectory(intake),
+                calendar=calendar,
+                deadline=DeadlineRule(
+                    settings.remittance_deadline_days, settings.remittance_deadline_time
+                ),
+            ),
         )
         hall.committers["intake"] = GroupCommitter(hall.intake, settings.group_commit_max_events)
+        hall.committers["billing"] = GroupCommitter(hall.billing, settings.group_commit_max_events)
+        hall.followers = Followers(
+            view_store(settings),
+            Sources(intake_log(hall.intake), billing_log(hall.billing)),
+            Context(calendar=calendar),
+        )
+        for committer in hall.committers.values():
+            committer.on_commit.append(hall.followers.doorbell.ring)
+        if follow:
+            hall.followers.start()
         log.info("hall started on %s", "PostgreSQL" if settings.on_postgres else "SQLite")
         return hall
 
     @property
     def ingesting(self) -> dict[str, IngestingApplication]:  # type: ignore[type-arg]
-        return {"intake": self.intake}
+        return {"intake": self.intake, "billing": self.billing}
 
     def fees_of(self, case_no: str) -> dict[str, str]:
         """The case's fees as billing's events tell them (zero until billing records any)."""
-        return {"assessed": "0.00", "paid": "0.00", "refunded": "0.00"}
+        return {k: format_amount(v) for k, v in self.billing.fees_of(case_no).items()}
 
     def close(self) -> None:
         """Finish queued writes, then release every connection."""
         for committer in self.committers.values():
             committer.stop()
-        for app in (self.intake, self.access):
+        if self.followers is not None:
+            self.followers.stop()
+        for app in (self.intake, self.billing, self.access):
             app.close()
         log.info("hall stopped: writers drained, stores closed")
+
+
+class IntakeCaseDirectory:
+    """Billing's case directory read in-process from intake's store (one-process layouts)."""
+
+    def __init__(self, intake: Cases) -> None:
+        self.intake = intake
+
+    def department_of(self, case_no: str) -> str | None:
+        case = self.intake.find(case_id(case_no), Case)
+        return None if case is None else case.department
 
 
 def _holiday_table(settings: Settings) -> HolidayTable | None:

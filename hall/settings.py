@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field
@@ -51,6 +52,13 @@ class Settings(BaseSettings):
     )
     token_cache_seconds: float = Field(
         2.0, ge=0, description="How long another process's token revocation may take to apply."
+    )
+    remittance_deadline_days: int = Field(
+        1, ge=0, le=60, description="Fees must be remitted by this many working days after payment."
+    )
+    remittance_deadline_time: time = Field(
+        time(16, 0),
+        description="…at this time of day, China time (default: next working day 16:00).",
     )
     kafka_bootstrap: str | None = Field(None, description="host:port of the Kafka bus, if any.")
 

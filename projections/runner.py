@@ -55,7 +55,7 @@ class Batcher:
     def read(self, after: dict[str, int]) -> list[Message]:
         messages: list[Message] = []
         for stream in self.sources.streams:
-            messages += self.sources.read(stream, after.get(stream, 0), self.batch)
+            messages += self.sources.read(stream, self.sources.start(stream, after), self.batch)
         return messages
 
     def apply(self, cur: Cursor, messages: list[Message]) -> None:

@@ -44,7 +44,7 @@ class StoreLog:
     """A service's notification log, read directly from its store."""
 
     def __init__(self, stream: str, recorder: Any, decode: Decoder) -> None:
-        self.streams = (stream,)
+        self.streams: tuple[str, ...] = (stream,)
         self.recorder = recorder
         self.decode = decode
 
@@ -73,6 +73,14 @@ class Sources:
 
     def read(self, stream: str, after: int, limit: int) -> list[Message]:
         return self.by_stream[stream].read(stream, after, limit)
+
+    def start(self, stream: str, after: Mapping[str, int]) -> int:
+        """Where reading ``stream`` resumes, given the tracked positions (0 when untracked).
+
+        Kafka partitions override this: an untracked partition resumes from the position of
+        the store log the model was built from (``hall.bus.kafka_source.KafkaSources``).
+        """
+        return after.get(stream, 0)
 
     def only(self, streams: tuple[str, ...]) -> Sources:
         """The same sources limited to ``streams``."""

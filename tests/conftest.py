@@ -59,7 +59,9 @@ class fresh_schema:
 
 @pytest.fixture
 def hall(settings: Settings) -> Iterator[Hall]:
-    running = Hall.start(settings)
+    # No background projectors: tests bring read models up to date with an explicit catch-up,
+    # so what they assert never races a follower thread.
+    running = Hall.start(settings, follow=False)
     yield running
     running.close()
 

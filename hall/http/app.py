@@ -9,12 +9,16 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from hall import metrics
 from hall.http import errors
 from hall.http.auth import HallDep, TokenCheck
 from hall.http.posting import router as posting
 from hall.runtime import Hall
 from hall.settings import Settings
+from projections.api import router as reports
+from projections.board_api import router as boards
 from services.access.api import router as access
+from services.billing.api import router as billing
 from services.intake.api import router as intake
 
 
@@ -39,9 +43,13 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
         lifespan=lifespan,
     )
     errors.install(app)
+    metrics.install(app)
     app.include_router(posting)
     app.include_router(intake)
     app.include_router(access)
+    app.include_router(billing)
+    app.include_router(reports)
+    app.include_router(boards)
 
     @app.get("/healthz", tags=["operations"])
     def healthz(hall: HallDep) -> Any:

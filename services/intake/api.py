@@ -161,12 +161,20 @@ def get_audit_events(
     _: Annotated[Actor, Depends(requires("auditor"))],
     after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,  # positions are 64-bit integers
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    log: Annotated[str, Query(pattern="^(intake|billing)$")] = "intake",
 ) -> dict[str, Any]:
-    """The intake log in order from a position, for replays (personal data masked)."""
-    notifications = hall.intake.read_log(after, limit)
-    events = [_entry(n.id, hall.intake.decode(n)) for n in notifications]
-    last = notifications[-1].id if notifications else after
-    return {"after": after, "next_after": last, "events": events}
+    """A service's log in order from a position, for replays (personal data masked).
+
+    Positions count within each service's log: ``log=intake`` (cases, catalogue) or
+    ``log=billing`` (money)."""
+    assert hall.followers is not None
+    messages = hall.followers.sources.read(log, after, limit)
+    events = [
+        {"position": m.position, "recorded_at": m.recorded_at, **mask_payload(m.body)}
+        for m in messages
+    ]
+    last = messages[-1].position if messages else after
+    return {"log": log, "after": after, "next_after": last, "events": events}
 
 
 def _entry(position: int, domain_event: Any) -> dict[str, Any]:

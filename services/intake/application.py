@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Notification
 
 from services.errors import DomainError, Forbidden, NotFound
 from services.ingest import IngestingApplication, Posted, UnitOfWork
@@ -171,15 +170,6 @@ class Cases(IngestingApplication[Case]):
         if not notifications:
             raise NotFound(f"case {case_no} is not known")
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
-
-    def read_log(self, after: int, limit: int) -> Sequence[Notification]:
-        """The service's log in order, for replays and followers."""
-        return self.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
-        )
-
-    def decode(self, notification: Notification) -> Any:
-        return self.mapper.to_domain_event(notification)
 
     def find(self, aggregate_id: UUID, cls: type[T], version: int | None = None) -> T | None:
         """An aggregate read fresh from the store (never the writer's cache), or None."""

@@ -77,6 +77,8 @@ def to_contract(domain_event: Any) -> dict[str, Any]:
     fields = {k: v for k, v in vars(domain_event).items() if k not in _LIBRARY_FIELDS}
     stamp: Stamp | None = fields.pop("stamp", None)
     body: dict[str, Any] = {"type": contract_type(domain_event)}
+    if isinstance(domain_event, Entry.Published | Entry.Revised):  # type: ignore[attr-defined]
+        body["entry_id"] = domain_event.originator_id  # a revision names no code: this does
     if stamp is not None:
         body |= {"event_id": stamp.event_id, "case_no": stamp.case_no}
         body |= {"occurred_at": stamp.occurred_at, "staff_id": stamp.staff_id}

@@ -205,17 +205,24 @@ def test_a_batch_with_anything_beside_its_events_is_refused(desk: Desk) -> None:
     error_of(response, 422, "invalid_batch")
 
 
-def test_a_body_that_is_not_json_is_refused(desk: Desk) -> None:
+@pytest.mark.parametrize(
+    "body", [b'{"type": "case.', b"", b"\xff\xfe{}"], ids=["cut", "empty", "not-utf8"]
+)
+def test_a_body_that_is_not_json_is_refused(desk: Desk, body: bytes) -> None:
     headers = desk.as_("W-12") | {"Content-Type": "application/json"}
 
-    response = desk.client.post("/v1/events", content=b'{"type": "case.', headers=headers)
+    response = desk.client.post("/v1/events", content=body, headers=headers)
 
     error_of(response, 422, "invalid_json")
 
 
-@pytest.mark.parametrize("body", [[{"type": "case.accepted"}], 42, "case.accepted", None])
-def test_a_body_that_is_not_an_object_is_refused(desk: Desk, body: Any) -> None:
-    response = desk.client.post("/v1/events", json=body, headers=desk.as_("W-12"))
+@pytest.mark.parametrize(
+    "body", [b'[{"type": "case.accepted"}]', b"42", b'"case.accepted"', b"null"]
+)
+def test_a_body_that_is_json_but_not_an_object_is_refused(desk: Desk, body: bytes) -> None:
+    headers = desk.as_("W-12") | {"Content-Type": "application/json"}
+
+    response = desk.client.post("/v1/events", content=body, headers=headers)
 
     error_of(response, 422, "not_an_object", event_index=0)
 

@@ -22,8 +22,12 @@ def graded(desk: Desk, hall: Hall):  # type: ignore[no-untyped-def]
     desk.record(event("case.accepted", "2026-000800", occurred_at="2026-09-28T09:00:00+08:00"))
     desk.record(
         event("case.accepted", "2026-000801", occurred_at="2026-09-28T09:00:00+08:00"),
-        event("case.completed", "2026-000801", location="hall",
-              occurred_at="2026-10-12T15:00:00+08:00"),
+        event(
+            "case.completed",
+            "2026-000801",
+            location="hall",
+            occurred_at="2026-10-12T15:00:00+08:00",
+        ),
     )
     f = followers(hall, AlertBoard)
     f.catch_up()
@@ -48,7 +52,10 @@ def graded(desk: Desk, hall: Hall):  # type: ignore[no-untyped-def]
     ],
 )
 def test_an_open_case_is_graded_by_the_working_days_left_at_the_instant_asked(
-    graded, as_of: str, level: str | None, left: int | None  # type: ignore[no-untyped-def]
+    graded,
+    as_of: str,
+    level: str | None,
+    left: int | None,  # type: ignore[no-untyped-def]
 ) -> None:
     board_then = graded(as_of)
 

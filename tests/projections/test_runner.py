@@ -25,11 +25,18 @@ def random_workload(desk: Desk, cases: int, seed: int) -> None:
         for _ in range(rng.randint(0, 3)):
             walk.append(event("case.signed", case_no, occurred_at="2026-09-29T09:00:00+08:00"))
         if rng.random() < 0.3:
-            walk.append(event("case.procedure_started", case_no,
-                              occurred_at="2026-10-08T09:00:00+08:00"))
+            walk.append(
+                event("case.procedure_started", case_no, occurred_at="2026-10-08T09:00:00+08:00")
+            )
         elif rng.random() < 0.6:
-            walk.append(event("case.completed", case_no, location="hall",
-                              occurred_at="2026-10-09T09:00:00+08:00"))
+            walk.append(
+                event(
+                    "case.completed",
+                    case_no,
+                    location="hall",
+                    occurred_at="2026-10-09T09:00:00+08:00",
+                )
+            )
         desk.record(*walk)
 
 
@@ -77,8 +84,14 @@ def test_new_events_reach_the_case_list_and_a_restart_resumes_where_it_stopped(
     f = followers(hall, CaseList)
     desk.record(event("case.accepted", "2026-000700", occurred_at="2026-09-28T09:00:00+08:00"))
     f.catch_up()
-    desk.record(event("case.completed", "2026-000700", location="hall",
-                      occurred_at="2026-09-29T09:00:00+08:00"))
+    desk.record(
+        event(
+            "case.completed",
+            "2026-000700",
+            location="hall",
+            occurred_at="2026-09-29T09:00:00+08:00",
+        )
+    )
     again = followers(hall, CaseList)  # a new process: positions come from the store
 
     applied = again.projectors["case_list"].catch_up()

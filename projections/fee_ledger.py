@@ -1,0 +1,147 @@
+"""The fee ledger: money collected, refunded and remitted per China day and department.
+
+Fed by billing's log.  A payment counts on the China date it occurred (``fees.collected`` of the
+completion report); a remittance counts each receipt's net on the day it was remitted.
+The completion report sums these rows (``projections.reports.fee_totals``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from projections.base import Projection
+from projections.sources import Message
+from projections.viewstore import Cursor
+from services.intake.clock import china_date
+
+ZERO = Decimal("0.00")
+MONEY = ("collected", "refunded", "remitted")
+
+
+class FeeLedger(Projection):
+    """Daily totals, and what it takes to attribute money to departments."""
+
+    name = "fee_ledger"
+    streams = ("billing",)
+    tables = {  # noqa: RUF012 (class-level schema)
+        "days": "day TEXT NOT NULL, department TEXT NOT NULL, collected TEXT NOT NULL, "
+        "refunded TEXT NOT NULL, remitted TEXT NOT NULL, PRIMARY KEY (day, department)",
+        "receipts": "receipt_no TEXT PRIMARY KEY, department TEXT NOT NULL, "
+        "paid TEXT NOT NULL, refunded TEXT NOT NULL",
+        "accounts": "case_no TEXT PRIMARY KEY, department TEXT NOT NULL",
+    }
+
+    def apply(self, cur: Cursor, messages: Sequence[Message]) -> None:
+        accounts = self._load(
+            cur,
+            "accounts",
+            "case_no",
+            {m.body["case_no"] for m in messages if m.type in {"fee.paid", "fee.refunded"}},
+        )
+        receipts = self._load(
+            cur, "receipts", "receipt_no", {r for m in messages for r in _receipts_named(m)}
+        )
+        days: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
+            lambda: dict.fromkeys(MONEY, ZERO)
+        )
+        for m in messages:
+            body = m.body
+            if m.type == "billing.feeaccount.opened":
+                accounts[body["case_no"]] = {"department": body["department"]}
+                continue
+            if m.type not in {"fee.paid", "fee.refunded", "remittance.made"}:
+                continue
+            day = china_date(body["occurred_at"]).isoformat()
+            if m.type == "fee.paid":
+                department = accounts[body["case_no"]]["department"]
+                receipts[body["receipt_no"]] = {
+                    "department": department,
+                    "paid": body["amount"],
+                    "refunded": ZERO,
+                }
+                days[day, department]["collected"] += body["amount"]
+            elif m.type == "fee.refunded":
+                receipt = receipts[body["receipt_no"]]
+                receipt["refunded"] = Decimal(receipt["refunded"]) + body["amount"]
+                days[day, receipt["department"]]["refunded"] += body["amount"]
+            else:
+                for number in body["receipts"]:
+                    receipt = receipts[number]
+                    net = Decimal(receipt["paid"]) - Decimal(receipt["refunded"])
+                    days[day, receipt["department"]]["remitted"] += net
+        self._save(cur, accounts, receipts, days)
+
+    def _load(self, cur: Cursor, table: str, key: str, wanted: set[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        keys = sorted(wanted)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            cur.execute(
+                f"SELECT * FROM {self.t(table)} "  # noqa: S608
+                f"WHERE {key} IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in cur.fetchall():
+                found[row[0]] = (
+                    {"department": row[1]}
+                    if table == "accounts"
+                    else {"department": row[1], "paid": row[2], "refunded": row[3]}
+                )
+        return found
+
+    def _save(
+        self,
+        cur: Cursor,
+        accounts: dict[str, Any],
+        receipts: dict[str, Any],
+        days: dict[tuple[str, str], dict[str, Decimal]],
+    ) -> None:
+        cur.executemany(
+            f"INSERT INTO {self.t('accounts')} VALUES (?, ?) "  # noqa: S608
+            "ON CONFLICT (case_no) DO UPDATE SET department = excluded.department",
+            [(case_no, a["department"]) for case_no, a in accounts.items()],
+        )
+        cur.executemany(
+            f"INSERT INTO {self.t('receipts')} VALUES (?, ?, ?, ?) ON CONFLICT (receipt_no) "  # noqa: S608
+            "DO UPDATE SET paid = excluded.paid, refunded = excluded.refunded",
+            [(n, r["department"], str(r["paid"]), str(r["refunded"])) for n, r in receipts.items()],
+        )
+        if not days:
+            return
+        existing = {}
+        for day, department in days:
+            cur.execute(
+                f"SELECT collected, refunded, remitted FROM {self.t('days')} "  # noqa: S608
+                "WHERE day = ? AND department = ?",
+                (day, department),
+            )
+            row = cur.fetchone()
+            existing[day, department] = row
+        cur.executemany(
+            f"INSERT INTO {self.t('days')} VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, department) "  # noqa: S608
+            "DO UPDATE SET collected = excluded.collected, refunded = excluded.refunded, "
+            "remitted = excluded.remitted",
+            [
+                (
+                    day,
+                    department,
+                    *(
+                        str(Decimal(old[i] if old else ZERO) + amounts[name])
+                        for i, name in enumerate(MONEY)
+                    ),
+                )
+                for (day, department), amounts in days.items()
+                for old in [existing[day, department]]
+            ],
+        )
+
+
+def _receipts_named(m: Message) -> list[str]:
+    if m.type in {"fee.refunded"}:
+        return [m.body["receipt_no"]]
+    if m.type == "remittance.made":
+        return list(m.body["receipts"])
+    return []

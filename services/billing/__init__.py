@@ -1,0 +1,1 @@
+"""The billing service: fees per case, receipts, refunds, remittance and daily reconciliation."""

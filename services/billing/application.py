@@ -1,0 +1,265 @@
+"""The billing service: fees, receipts, refunds, remittances and their daily reconciliation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from services.billing.clock import DeadlineRule, china_date
+from services.billing.domainmodel import (
+    ZERO,
+    CaseNotFound,
+    FeeAccount,
+    FeeNotAssessed,
+    Receipt,
+    ReceiptExists,
+    Remittance,
+    RemittanceExists,
+    UnknownReceipt,
+    account_id,
+    receipt_id,
+    remittance_id,
+)
+from services.billing.indexes import OPEN_DAYS_ID, Day, OpenDays, day_id, receipts_of_day
+from services.billing.ports import CaseDirectory, WeekdaysOnly, Workdays
+from services.billing.reconciliation import Statement, match, reconciliation_view, statement_id
+from services.billing.statement import StatementLine, digest, parse_statement
+from services.billing.translate import command_arguments
+from services.billing.views import Movement, ledger_view, movements, receipt_view, unremitted_view
+from services.errors import Forbidden, NotFound
+from services.ingest import IngestingApplication, Posted, UnitOfWork
+from services.stamp import Stamp
+
+T = TypeVar("T")
+RETRIES = 3
+
+
+class FeeLedger(IngestingApplication[FeeAccount]):
+    """Money of the hall's cases, from assessment to remittance (收费核定 → 划拨 → 对账)."""
+
+    name = "billing"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        cases: CaseDirectory,
+        calendar: Workdays | None = None,
+        deadline: DeadlineRule | None = None,
+    ) -> None:
+        super().__init__(env)
+        self.cases = cases
+        self.calendar = calendar or WeekdaysOnly()
+        self.deadline = deadline or DeadlineRule()
+        self._importing = threading.Lock()
+
+    # -- posted money events -----------------------------------------------------------------
+    def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
+        event: Any = posted.event
+        arguments = command_arguments(event)
+        if event.type == "fee.assessed":
+            return self._assess(posted, arguments["lines"], stamp, uow)
+        if posted.actor.role == "window":
+            raise Forbidden(f"a window may not post {event.type}")
+        if event.type == "fee.paid":
+            return self._pay(event.case_no, arguments, stamp, uow)
+        if event.type == "fee.refunded":
+            return self._refund(event.case_no, arguments, stamp, uow)
+        return self._remit(arguments, stamp, uow)
+
+    def _assess(
+        self, posted: Posted, lines: list[dict[str, Any]], stamp: Stamp, uow: UnitOfWork
+    ) -> Aggregate:
+        case_no: str = posted.event.case_no  # type: ignore[union-attr]
+        department = self.cases.department_of(case_no)
+        if department is None:
+            raise CaseNotFound(f"case {case_no} was never received or accepted")
+        actor = posted.actor
+        if actor.role == "window" and actor.department != department:
+            raise Forbidden(f"terminal {actor.terminal_id} serves another department")
+        account = uow.find(account_id(case_no), FeeAccount)
+        if account is None:
+            account = FeeAccount(case_no, department)
+            uow.add(account)
+        account.assess(lines, stamp)
+        return account
+
+    def _pay(self, case_no: str, args: dict[str, Any], stamp: Stamp, uow: UnitOfWork) -> Aggregate:
+        receipt_no: str = args["receipt_no"]
+        account = uow.find(account_id(case_no), FeeAccount)
+        if account is None:
+            raise FeeNotAssessed(f"no fee was assessed for case {case_no}")
+        if uow.find(receipt_id(receipt_no), Receipt) is not None:
+            raise ReceiptExists(f"receipt {receipt_no} was already issued")
+        account.pay(**args, stamp=stamp)
+        receipt = Receipt(
+            case_no=case_no,
+            department=account.department,
+            fee_codes=list(account.fee_codes),
+            **args,
+            stamp=stamp,
+        )
+        uow.add(receipt)
+        day = self._day(uow, china_date(stamp.occurred_at))
+        day.paid(receipt_no)
+        if day.awaiting == 1:  # the day's first open receipt: the day opens
+            self._open_days(uow).follow(day)
+        return account
+
+    def _refund(
+        self, case_no: str, args: dict[str, Any], stamp: Stamp, uow: UnitOfWork
+    ) -> Aggregate:
+        receipt = uow.find(receipt_id(args["receipt_no"]), Receipt)
+        if receipt is None:
+            raise UnknownReceipt(f"receipt {args['receipt_no']} was never issued")
+        receipt.check_case(case_no)
+        owed_back = receipt.refund(args["amount"], args["reason"], stamp)
+        account = uow.get(account_id(case_no), FeeAccount)
+        account.refund(**args, owed_back=owed_back, stamp=stamp)
+        self._day(uow, china_date(stamp.occurred_at)).moved(receipt.receipt_no)
+        if receipt.remitted_by is None and receipt.net == ZERO:
+            self._settle(uow, receipt)  # refunded in full: nothing left to remit
+        return account
+
+    def _remit(self, args: dict[str, Any], stamp: Stamp, uow: UnitOfWork) -> Aggregate:
+        batch_no: str = args["batch_no"]
+        if uow.find(remittance_id(batch_no), Remittance) is not None:
+            raise RemittanceExists(f"batch {batch_no} was already remitted")
+        receipts = []
+        for receipt_no in args["receipts"]:
+            receipt = uow.find(receipt_id(receipt_no), Receipt)
+            if receipt is None:
+                raise UnknownReceipt(f"receipt {receipt_no} of batch {batch_no} was never issued")
+            receipt.check_not_remitted()
+            receipts.append(receipt)
+        Remittance.check_amount(batch_no, args["amount"], receipts)
+        remittance = Remittance(**args, stamp=stamp)
+        uow.add(remittance)
+        today = self._day(uow, china_date(stamp.occurred_at))
+        for receipt in receipts:
+            awaiting = receipt.net > ZERO  # else it was settled when refunded in full
+            receipt.remit(batch_no, stamp)
+            today.moved(receipt.receipt_no)
+            if awaiting:
+                self._settle(uow, receipt)
+        return remittance
+
+    def _day(self, uow: UnitOfWork, day: date) -> Day:
+        found = uow.find(day_id(day), Day)
+        if found is None:
+            found = Day(day.isoformat())
+            uow.add(found)
+        return found
+
+    def _open_days(self, uow: UnitOfWork) -> OpenDays:
+        found = uow.find(OPEN_DAYS_ID, OpenDays)
+        if found is None:
+            found = OpenDays()
+            uow.add(found)
+        return found
+
+    def _settle(self, uow: UnitOfWork, receipt: Receipt) -> None:
+        paid_on = self._day(uow, china_date(receipt.paid_at))
+        paid_on.settle(receipt.receipt_no)
+        if paid_on.awaiting == 0:  # the day's last open receipt: the day closes
+            self._open_days(uow).follow(paid_on)
+
+    # -- daily reconciliation ----------------------------------------------------------------
+    def import_statement(self, text: str, imported_by: str) -> list[dict[str, Any]]:
+        """Reconcile every day of a bank statement; what is already in force changes nothing."""
+        days = sorted(parse_statement(text).items())
+        with self._importing:
+            for _ in range(RETRIES):
+                try:
+                    return self._reconcile(days, imported_by)
+                except IntegrityError:
+                    continue  # another process reconciled one of the days meanwhile
+        raise IntegrityError("gave up after repeated write conflicts")
+
+    def _reconcile(
+        self, days: list[tuple[date, list[StatementLine]]], imported_by: str
+    ) -> list[dict[str, Any]]:
+        changed, answers = [], []
+        for day, lines in days:
+            statement = self.find(statement_id(day), Statement) or Statement(day.isoformat())
+            result = match(self.movements_on(day), lines)
+            recorded = statement.reconcile(digest(lines), result, imported_by)
+            if recorded:
+                changed.append(statement)
+            answers.append(
+                {
+                    "date": day.isoformat(),
+                    "status": "reconciled" if recorded else "unchanged",
+                    "version": statement.version - 1,
+                }
+            )
+        if changed:
+            self.save(*changed)
+        return answers
+
+    def reconciliation(self, day: date) -> dict[str, Any]:
+        """The reconciliation in force for a day."""
+        statement = self.find(statement_id(day), Statement)
+        if statement is None:
+            raise NotFound(f"no bank statement was imported for {day.isoformat()}")
+        *_, latest = self.events.get(statement.id, desc=True, limit=1)
+        return reconciliation_view(statement, latest)
+
+    # -- reading -------------------------------------------------------------------------------
+    def fees_of(self, case_no: str) -> dict[str, Decimal]:
+        """A case's assessed, paid and refunded totals (zero before any assessment)."""
+        account = self.find(account_id(case_no), FeeAccount)
+        if account is None:
+            return {"assessed": ZERO, "paid": ZERO, "refunded": ZERO}
+        return {"assessed": account.assessed, "paid": account.paid, "refunded": account.refunded}
+
+    def receipt(self, receipt_no: str, now: datetime | None = None) -> dict[str, Any]:
+        """One receipt: payment, refunds, remittance, deadline."""
+        events: list[Any] = list(self.events.get(receipt_id(receipt_no)))
+        if not events:
+            raise NotFound(f"receipt {receipt_no} is not known")
+        deadline = self.deadline.due(events[0].stamp.occurred_at, self.calendar)
+        return receipt_view(events, deadline, now or datetime.now(UTC))
+
+    def movements_on(self, day: date) -> list[Movement]:
+        """Every movement of money on one China date, receipt by receipt."""
+        moved, _ = receipts_of_day(self.events.get(day_id(day)))
+        found: list[Movement] = []
+        for receipt_no in moved:
+            found += [
+                m for m in movements(list(self.events.get(receipt_id(receipt_no)))) if m.day == day
+            ]
+        return found
+
+    def ledger(self, day: date) -> dict[str, Any]:
+        """The day's cash book (日记账)."""
+        return ledger_view(day, self.movements_on(day))
+
+    def unremitted(self, as_of: datetime) -> dict[str, Any]:
+        """Receipts paid and not remitted past their deadline at ``as_of``."""
+        open_days = self.find(OPEN_DAYS_ID, OpenDays)
+        overdue: list[tuple[Receipt, datetime]] = []
+        for day in open_days.days if open_days is not None else {}:
+            _, awaiting = receipts_of_day(self.events.get(day_id(date.fromisoformat(day))))
+            for receipt_no in awaiting:
+                receipt = self.find(receipt_id(receipt_no), Receipt)
+                assert receipt is not None
+                deadline = self.deadline.due(receipt.paid_at, self.calendar)
+                if receipt.paid_at <= as_of and deadline < as_of:
+                    overdue.append((receipt, deadline))
+        return unremitted_view(as_of, self.deadline.describe(), overdue)
+
+    def find(self, aggregate_id: UUID, cls: type[T]) -> T | None:
+        try:
+            found: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, cls) else None

@@ -1,0 +1,258 @@
+"""Money in the hall: a fee account per case, a receipt per payment, a remittance per batch.
+
+State holds only what decisions need; what people see is folded from the events elsewhere
+(``services.billing.views``).  A posted money event becomes one event on the aggregate that
+records it (``FeeAccount`` for fee.*, ``Remittance`` for remittance.made); the receipts it
+touches get their own events in the same transaction, which keep receipt numbers unique
+hall-wide and remember refunds and remittance per receipt.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.errors import DomainError
+from services.stamp import Stamp
+
+BILLING_NAMESPACE = uuid5(NAMESPACE_URL, "hall:billing")
+ZERO = Decimal("0.00")
+
+
+class CaseNotFound(DomainError):
+    code = "case_not_found"
+
+
+class FeeNotAssessed(DomainError):
+    code = "fee_not_assessed"
+
+
+class Overpayment(DomainError):
+    code = "overpayment"
+
+
+class ReceiptExists(DomainError):
+    code = "receipt_exists"
+
+
+class UnknownReceipt(DomainError):
+    code = "unknown_receipt"
+
+
+class ReceiptOfAnotherCase(DomainError):
+    code = "receipt_of_another_case"
+
+
+class RefundExceedsReceipt(DomainError):
+    code = "refund_exceeds_receipt"
+
+
+class ReceiptAlreadyRemitted(DomainError):
+    code = "receipt_already_remitted"
+
+
+class RemittanceExists(DomainError):
+    code = "remittance_exists"
+
+
+class RemittanceAmountMismatch(DomainError):
+    code = "remittance_amount_mismatch"
+
+
+class FlatState:
+    """For aggregates whose state is immutable values and flat lists or dicts of them.
+
+    The repository and each batch of a group commit copy aggregates before changing them; the
+    generic ``deepcopy`` walks every object and costs more than deciding a payment.  Copying
+    one level is enough here because no state holds a mutable value inside a list or dict.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        twin = object.__new__(type(self))
+        twin.__dict__.update(
+            {k: v.copy() if isinstance(v, list | dict) else v for k, v in vars(self).items()}
+        )
+        return twin
+
+
+def account_id(case_no: str) -> UUID:
+    return uuid5(BILLING_NAMESPACE, f"account:{case_no}")
+
+
+def receipt_id(receipt_no: str) -> UUID:
+    return uuid5(BILLING_NAMESPACE, f"receipt:{receipt_no}")
+
+
+def remittance_id(batch_no: str) -> UUID:
+    return uuid5(BILLING_NAMESPACE, f"remittance:{batch_no}")
+
+
+class FeeAccount(FlatState, Aggregate):
+    """What one case owes, has paid and got back (收费核定, 缴费, 退付)."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(case_no: str, **_: Any) -> UUID:
+        return account_id(case_no)
+
+    @event("Opened")
+    def __init__(self, case_no: str, department: str) -> None:
+        self.case_no = case_no
+        self.department = department
+        self.fee_codes: list[str] = []
+        self.assessed = ZERO
+        self.paid = ZERO
+        self.refunded = ZERO
+
+    @property
+    def due(self) -> Decimal:
+        """What may still be paid: assessed minus what the hall holds net."""
+        return self.assessed - self.paid + self.refunded
+
+    def check_payable(self, amount: Decimal) -> None:
+        if self.assessed == ZERO:
+            raise FeeNotAssessed(f"no fee was assessed for case {self.case_no}")
+        if amount > self.due:
+            raise Overpayment(
+                f"case {self.case_no} owes {self.due:f}; a payment of {amount:f} is too much"
+            )
+
+    def assess(self, lines: list[dict[str, Any]], stamp: Stamp) -> None:
+        """Assess fee lines (收费核定); a later assessment adds to the earlier ones."""
+        self._assessed(lines, stamp)
+
+    @event("Assessed")
+    def _assessed(self, lines: list[dict[str, Any]], stamp: Stamp) -> None:
+        self.assessed += sum((Decimal(line["amount"]) for line in lines), ZERO)
+        self.fee_codes += [
+            c for c in (line["fee_code"] for line in lines) if c not in self.fee_codes
+        ]
+
+    def pay(
+        self, receipt_no: str, amount: Decimal, method: str, cashier_window: str, stamp: Stamp
+    ) -> None:
+        """Take a payment against the assessment (缴费)."""
+        self.check_payable(amount)
+        self._paid(receipt_no, amount, method, cashier_window, stamp)
+
+    @event("Paid")
+    def _paid(
+        self, receipt_no: str, amount: Decimal, method: str, cashier_window: str, stamp: Stamp
+    ) -> None:
+        self.paid += amount
+
+    def refund(
+        self, receipt_no: str, amount: Decimal, reason: str, owed_back: Decimal, stamp: Stamp
+    ) -> None:
+        """Give money back against one of the case's receipts (退付)."""
+        self._refunded(receipt_no, amount, reason, owed_back, stamp)
+
+    @event("Refunded")
+    def _refunded(
+        self, receipt_no: str, amount: Decimal, reason: str, owed_back: Decimal, stamp: Stamp
+    ) -> None:
+        self.refunded += amount
+
+
+class Receipt(FlatState, Aggregate):
+    """One payment's receipt: its number is unique hall-wide; it is remitted once."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(receipt_no: str, **_: Any) -> UUID:
+        return receipt_id(receipt_no)
+
+    @event("Issued")
+    def __init__(
+        self,
+        receipt_no: str,
+        case_no: str,
+        department: str,
+        fee_codes: list[str],
+        amount: Decimal,
+        method: str,
+        cashier_window: str,
+        stamp: Stamp,
+    ) -> None:
+        self.receipt_no = receipt_no
+        self.case_no = case_no
+        self.department = department
+        self.amount = amount
+        self.refunded = ZERO
+        self.paid_at = stamp.occurred_at
+        self.remitted_by: str | None = None
+
+    @property
+    def net(self) -> Decimal:
+        return self.amount - self.refunded
+
+    def check_case(self, case_no: str) -> None:
+        if case_no != self.case_no:
+            raise ReceiptOfAnotherCase(f"receipt {self.receipt_no} belongs to another case")
+
+    def check_refundable(self, amount: Decimal) -> None:
+        if amount > self.net:
+            raise RefundExceedsReceipt(
+                f"receipt {self.receipt_no} holds {self.net:f}; {amount:f} cannot be refunded"
+            )
+
+    def check_not_remitted(self) -> None:
+        if self.remitted_by is not None:
+            raise ReceiptAlreadyRemitted(
+                f"receipt {self.receipt_no} was remitted in batch {self.remitted_by}"
+            )
+
+    def refund(self, amount: Decimal, reason: str, stamp: Stamp) -> Decimal:
+        """Record a refund; after remittance it is owed back by the treasury. Returns that part."""
+        self.check_refundable(amount)
+        owed_back = amount if self.remitted_by is not None else ZERO
+        self._refunded(amount, reason, owed_back, stamp)
+        return owed_back
+
+    @event("Refunded")
+    def _refunded(self, amount: Decimal, reason: str, owed_back: Decimal, stamp: Stamp) -> None:
+        self.refunded += amount
+
+    def remit(self, batch_no: str, stamp: Stamp) -> None:
+        """Record that the bank remitted the receipt's net amount in a batch (划拨)."""
+        self.check_not_remitted()
+        self._remitted(batch_no, self.net, stamp)
+
+    @event("Remitted")
+    def _remitted(self, batch_no: str, amount: Decimal, stamp: Stamp) -> None:
+        self.remitted_by = batch_no
+
+
+class Remittance(FlatState, Aggregate):
+    """One batch the bank remitted to an account: it names its receipts and their net total."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(batch_no: str, **_: Any) -> UUID:
+        return remittance_id(batch_no)
+
+    @staticmethod
+    def check_amount(batch_no: str, amount: Decimal, receipts: list[Receipt]) -> None:
+        expected = sum((r.net for r in receipts), ZERO)
+        if amount != expected:
+            raise RemittanceAmountMismatch(
+                f"batch {batch_no} remits {amount:f} but its receipts hold {expected:f} net"
+            )
+
+    @event("Made")
+    def __init__(
+        self,
+        batch_no: str,
+        receipts: list[str],
+        amount: Decimal,
+        to_account: str,
+        bank_ref: str,
+        stamp: Stamp,
+    ) -> None:
+        self.batch_no = batch_no

@@ -1,0 +1,113 @@
+"""Indexes that let billing answer "which receipts" without scanning its whole log.
+
+Written in the same transaction as the money events they point to (like the catalogue's
+``Index``).  A ``Day`` records the receipts with money movements on one China date (the day's
+cash book and its reconciliation read them) and, of those paid that day, which were settled.
+``OpenDays`` lists the days that still have receipts awaiting remittance, so the unremitted
+report reads a handful of days, not every day since the hall opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.billing.domainmodel import BILLING_NAMESPACE, FlatState
+
+
+def day_id(day: date) -> UUID:
+    return uuid5(BILLING_NAMESPACE, f"day:{day.isoformat()}")
+
+
+OPEN_DAYS_ID = uuid5(BILLING_NAMESPACE, "open-days")
+
+
+class Day(FlatState, Aggregate):
+    """One China date: receipts paid, refunded or remitted that day.
+
+    Only the count of receipts still awaiting remittance is state (it decides ``OpenDays``);
+    the lists themselves are folded from the events when read (``receipts_of_day``), so a busy
+    day costs nothing to copy however many payments it holds.
+    """
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(day: str, **_: Any) -> UUID:
+        return day_id(date.fromisoformat(day))
+
+    @event("Started")
+    def __init__(self, day: str) -> None:
+        self.day = day
+        self.awaiting = 0
+
+    def paid(self, receipt_no: str) -> None:
+        """A receipt was paid this day: it awaits remittance."""
+        self._paid(receipt_no)
+
+    @event("Paid")
+    def _paid(self, receipt_no: str) -> None:
+        self.awaiting += 1
+
+    def moved(self, receipt_no: str) -> None:
+        """A receipt was refunded or remitted this day."""
+        self._moved(receipt_no)
+
+    @event("Moved")
+    def _moved(self, receipt_no: str) -> None:
+        pass
+
+    def settle(self, receipt_no: str) -> None:
+        """A receipt paid this day needs no more remittance (remitted, or refunded in full)."""
+        self._settled(receipt_no)
+
+    @event("Settled")
+    def _settled(self, receipt_no: str) -> None:
+        self.awaiting -= 1
+
+
+def receipts_of_day(events: Iterable[Any]) -> tuple[list[str], list[str]]:
+    """From a ``Day``'s events: the receipts moved that day, and those paid then still awaiting."""
+    moved: dict[str, None] = {}  # dicts as ordered sets: the order of first movement
+    awaiting: dict[str, None] = {}
+    for e in events:
+        if isinstance(e, Day.Paid):  # type: ignore[attr-defined]
+            moved[e.receipt_no] = awaiting[e.receipt_no] = None
+        elif isinstance(e, Day.Moved):  # type: ignore[attr-defined]
+            moved[e.receipt_no] = None
+        elif isinstance(e, Day.Settled):  # type: ignore[attr-defined]
+            awaiting.pop(e.receipt_no, None)
+    return list(moved), list(awaiting)
+
+
+class OpenDays(FlatState, Aggregate):
+    """The days with receipts awaiting remittance (a few events per day, never per payment)."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return OPEN_DAYS_ID
+
+    @event("Started")
+    def __init__(self) -> None:
+        self.days: dict[str, None] = {}
+
+    def follow(self, day: Day) -> None:
+        """Open or close ``day`` to match whether it still has receipts awaiting remittance."""
+        if day.awaiting and day.day not in self.days:
+            self._opened(day.day)
+        elif not day.awaiting and day.day in self.days:
+            self._closed(day.day)
+
+    @event("Opened")
+    def _opened(self, day: str) -> None:
+        self.days[day] = None
+
+    @event("Closed")
+    def _closed(self, day: str) -> None:
+        del self.days[day]

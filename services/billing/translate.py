@@ -1,0 +1,78 @@
+"""The one translation point between the public contract (``events``) and billing's aggregates.
+
+Forwards, a posted money event becomes the arguments of a command; backwards, the stored event
+that records it becomes the contract's JSON again (for history, audits and relays).  Billing's
+own bookkeeping events (receipts, indexes, reconciliations) have internal type names.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.billing.domainmodel import FeeAccount, Remittance
+from services.stamp import Stamp
+
+# contract type -> the contract fields its command takes, in order
+FIELDS: dict[str, tuple[str, ...]] = {
+    "fee.assessed": ("lines",),
+    "fee.paid": ("receipt_no", "amount", "method", "cashier_window"),
+    "fee.refunded": ("receipt_no", "amount", "reason"),
+    "remittance.made": ("batch_no", "receipts", "amount", "to_account", "bank_ref"),
+}
+
+# stored event class -> contract type: the events that record a posted event
+TYPES: dict[type[Any], str] = {
+    FeeAccount.Assessed: "fee.assessed",  # type: ignore[attr-defined]
+    FeeAccount.Paid: "fee.paid",  # type: ignore[attr-defined]
+    FeeAccount.Refunded: "fee.refunded",  # type: ignore[attr-defined]
+    Remittance.Made: "remittance.made",  # type: ignore[attr-defined]
+}
+
+_LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+_DERIVED_FIELDS = {"owed_back"}  # worked out by billing, not posted
+
+
+def command_arguments(event: BaseModel) -> dict[str, Any]:
+    """The domain arguments a posted money event carries (enums as text, lines as dicts)."""
+    return {name: _plain(getattr(event, name)) for name in FIELDS[event.type]}  # type: ignore[attr-defined]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        return {k: _plain(v) for k, v in dict(value).items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def contract_type(domain_event: Any) -> str:
+    """The contract's type of a recording event, or ``billing.<aggregate>.<event>`` otherwise."""
+    found = TYPES.get(type(domain_event))
+    if found is not None:
+        return found
+    owner, name = type(domain_event).__qualname__.split(".")[-2:]
+    return f"billing.{owner.lower()}.{name.lower()}"
+
+
+def is_contract_event(domain_event: Any) -> bool:
+    """Whether the stored event records a posted money event."""
+    return type(domain_event) in TYPES
+
+
+def to_contract(domain_event: Any) -> dict[str, Any]:
+    """The contract's fields of a stored event that records a posted money event."""
+    kind = TYPES[type(domain_event)]
+    fields = {
+        k: v for k, v in vars(domain_event).items() if k not in _LIBRARY_FIELDS | _DERIVED_FIELDS
+    }
+    stamp: Stamp = fields.pop("stamp")
+    body: dict[str, Any] = {"event_id": stamp.event_id, "type": kind}
+    if stamp.case_no is not None:
+        body["case_no"] = stamp.case_no
+    body |= {"occurred_at": stamp.occurred_at, "staff_id": stamp.staff_id}
+    return body | fields
