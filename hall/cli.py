@@ -20,6 +20,8 @@ token = typer.Typer(help="Issue and revoke terminal tokens without the HTTP API.
 app.add_typer(token, name="token")
 billing = typer.Typer(help="Billing: the bank's statements and daily reconciliation.")
 app.add_typer(billing, name="billing")
+projections = typer.Typer(help="Read models: rebuild them from position 0.")
+app.add_typer(projections, name="projections")
 
 DataDir = Annotated[
     Path | None,
@@ -137,6 +139,35 @@ def billing_import_statement(
     finally:
         hall.close()
     typer.echo(json.dumps({"days": days}, ensure_ascii=False, indent=2))
+
+
+@projections.command("rebuild")
+def projections_rebuild(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Projections to rebuild (default: all): case_list, alert_board, "
+            "completion, fee_ledger."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Rebuild read models from position 0 with a progress bar, then swap each in atomically;
+    a running service keeps answering from the old tables until the swap."""
+    from hall.followers import rebuild_projections
+    from hall.runtime import Hall
+
+    hall = Hall.start(_settings(data_dir), follow=False)
+    try:
+        assert hall.followers is not None
+        built = rebuild_projections(hall.followers, names)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    finally:
+        hall.close()
+    for name, generation in built.items():
+        typer.echo(f"{name}: generation {generation} is live")
 
 
 def main() -> None:
