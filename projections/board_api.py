@@ -55,7 +55,7 @@ def get_cases(
     accepted_to: date | None = None,
     overdue: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:
     """The case list for management: filter by status, unit, window, item, overdue, dates."""
     if accepted_from and accepted_to and accepted_from > accepted_to:

@@ -138,6 +138,17 @@ REQUESTS: dict[str, Request] = {
     "read unremitted fees": Request(
         "GET", "/v1/billing/unremitted", _get("/v1/billing/unremitted"), 200
     ),
+    "read the completion report": Request(
+        "GET",
+        "/v1/reports/completion",
+        _get("/v1/reports/completion?from=2026-01-01&to=2026-12-31"),
+        200,
+    ),
+    "read the bulletin": Request(
+        "GET", "/v1/reports/bulletin", _get("/v1/reports/bulletin?month=2026-03"), 200
+    ),
+    "read the alert board": Request("GET", "/v1/alerts", _get("/v1/alerts"), 200),
+    "list cases": Request("GET", "/v1/cases", _get("/v1/cases"), 200),
     "check health": Request("GET", "/healthz", _get("/healthz"), 200),
     "read the metrics": Request("GET", "/metrics", _get("/metrics"), 200),
 }
@@ -148,7 +159,8 @@ REQUESTS: dict[str, Request] = {
 # The catalogue and case reads are not given to a role by protocol.md; terminals need them to
 # work, so every role may read them (a window only its own department's cases).  The billing
 # endpoints came after protocol.md: importing a statement is money work (cashier), the books
-# are reports (cashier, supervisor, auditor).
+# are reports (cashier, supervisor, auditor).  The alert board is the supervisors' (protocol.md);
+# the management case list is a report (supervisor, auditor).
 
 ROLES = ("window", "cashier", "supervisor", "auditor", "admin")
 TERMINAL_OF = {
@@ -184,6 +196,10 @@ GRID: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "read a receipt":          (N,    Y,      Y,         Y,      Y),
     "read the cash book":      (N,    Y,      Y,         Y,      Y),
     "read unremitted fees":    (N,    Y,      Y,         Y,      Y),
+    "read the completion report": (N, N,      Y,         Y,      Y),
+    "read the bulletin":       (N,    N,      Y,         Y,      Y),
+    "read the alert board":    (N,    N,      Y,         N,      Y),
+    "list cases":              (N,    N,      Y,         Y,      Y),
     "check health":            (Y,    Y,      Y,         Y,      Y),
     "read the metrics":        (Y,    Y,      Y,         Y,      Y),
 }  # fmt: skip
