@@ -40,7 +40,7 @@ from events.clock import (
 )
 from events.envelope import CaseEnvelope, Envelope
 from events.errors import ERROR_CODES, ContractError, ErrorCode
-from events.evaluation import EvaluationSubmitted
+from events.evaluation import EvaluationFollowedUp, EvaluationRectified, EvaluationSubmitted
 from events.masking import mask_id_number, mask_payload, mask_phone, masked_applicant
 from events.money import FeeAssessed, FeeLine, FeePaid, FeeRefunded, PayMethod, RemittanceMade
 from events.parsing import MAX_BATCH, canonical_json, content_digest, parse_batch, parse_event
@@ -76,6 +76,8 @@ __all__ = [
     "DeliveryMethod",
     "Envelope",
     "ErrorCode",
+    "EvaluationFollowedUp",
+    "EvaluationRectified",
     "EvaluationSubmitted",
     "FeeAssessed",
     "FeeLine",

@@ -26,7 +26,7 @@ from events.clock import (
     ProcedureStarted,
 )
 from events.envelope import Envelope
-from events.evaluation import EvaluationSubmitted
+from events.evaluation import EvaluationFollowedUp, EvaluationRectified, EvaluationSubmitted
 from events.money import FeeAssessed, FeePaid, FeeRefunded, RemittanceMade
 
 Owner = Literal["intake", "billing"]
@@ -48,6 +48,8 @@ CASE_MODELS: tuple[type[Envelope], ...] = (
     CaseDelivered,
     CaseWithdrawn,
     EvaluationSubmitted,
+    EvaluationFollowedUp,
+    EvaluationRectified,
 )
 MONEY_MODELS: tuple[type[Envelope], ...] = (FeeAssessed, FeePaid, FeeRefunded, RemittanceMade)
 
@@ -67,10 +69,12 @@ CaseEvent = Annotated[
     | CaseCompleted
     | CaseDelivered
     | CaseWithdrawn
-    | EvaluationSubmitted,
+    | EvaluationSubmitted
+    | EvaluationFollowedUp
+    | EvaluationRectified,
     Field(discriminator="type"),
 ]
-"""An event owned by the intake service: case.* and evaluation.submitted."""
+"""An event owned by the intake service: case.* and evaluation.*."""
 
 MoneyEvent = Annotated[
     FeeAssessed | FeePaid | FeeRefunded | RemittanceMade, Field(discriminator="type")

@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 from events.parsing import MAX_BATCH
 from events.registry import AnyEvent
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = f"https://hall.example/schema/events/{SCHEMA_VERSION}"
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -100,6 +100,7 @@ def billing_log(app: Application[Any]) -> StoreLog:
         if billing_translate.is_contract_event(domain_event):
             return billing_translate.to_contract(domain_event)
         fields = {k: v for k, v in vars(domain_event).items() if k not in LIBRARY_FIELDS}
+        fields["originator_id"] = domain_event.originator_id  # e.g. which day was reconciled
         fields.pop("stamp", None)
         return {"type": billing_translate.contract_type(domain_event), **fields}
 

@@ -19,6 +19,9 @@ from services.ingest import IngestingApplication
 from services.intake.application import Cases
 from services.intake.clock import HolidayTable, WorkCalendar
 from services.intake.domainmodel import Case, case_id
+from services.supervision.application import Supervision
+from services.supervision.follower import Follower as Supervisor
+from services.supervision.rules import Thresholds
 
 log = logging.getLogger(__name__)
 # The single writer of a service keeps the aggregates it decided (no re-read per command);
@@ -34,8 +37,10 @@ class Hall:
     intake: Cases
     access: Terminals
     billing: FeeLedger
+    supervision: Supervision
     committers: dict[str, GroupCommitter] = field(default_factory=dict)
     followers: Followers | None = None
+    supervisor: Supervisor | None = None
 
     @classmethod
     def start(cls, settings: Settings, *, follow: bool = True) -> Hall:
@@ -49,6 +54,14 @@ class Hall:
             settings=settings,
             intake=intake,
             access=Terminals(store_env(settings, "access")),
+            supervision=Supervision(
+                store_env(settings, "supervision"),
+                calendar=calendar,
+                thresholds=Thresholds(
+                    remit_working_days=settings.remittance_deadline_days,
+                    remit_by=settings.remittance_deadline_time,
+                ),
+            ),
             billing=FeeLedger(
                 billing_env,
                 cases=IntakeCaseDirectory(intake),
@@ -67,8 +80,14 @@ class Hall:
         )
         for committer in hall.committers.values():
             committer.on_commit.append(hall.followers.doorbell.ring)
+        hall.supervisor = Supervisor(
+            hall.supervision,
+            Sources(intake_log(hall.intake), billing_log(hall.billing)),
+            wake=hall.followers.doorbell.listener(),
+        )
         if follow:
             hall.followers.start()
+            hall.supervisor.start()
         log.info("hall started on %s", "PostgreSQL" if settings.on_postgres else "SQLite")
         return hall
 
@@ -86,7 +105,9 @@ class Hall:
             committer.stop()
         if self.followers is not None:
             self.followers.stop()
-        for app in (self.intake, self.billing, self.access):
+        if self.supervisor is not None:
+            self.supervisor.stop()
+        for app in (self.intake, self.billing, self.access, self.supervision):
             app.close()
         log.info("hall stopped: writers drained, stores closed")
 

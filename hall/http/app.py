@@ -20,6 +20,7 @@ from projections.board_api import router as boards
 from services.access.api import router as access
 from services.billing.api import router as billing
 from services.intake.api import router as intake
+from services.supervision.api import router as supervision
 
 
 def create_app(settings: Settings | None = None, hall: Hall | None = None) -> FastAPI:
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
     metrics.install(app)
     app.include_router(posting)
     app.include_router(intake)
+    app.include_router(supervision)
     app.include_router(access)
     app.include_router(billing)
     app.include_router(reports)

@@ -83,6 +83,10 @@ class AlreadyRated(DomainError):
     code = "already_rated"
 
 
+class NotRated(DomainError):
+    code = "case_not_rated"
+
+
 @lru_cache(maxsize=65536)  # uuid5 hashes; a case number is looked up several times per event
 def case_id(case_no: str) -> UUID:
     """Cases are found by number: the aggregate id is derived from it."""
@@ -349,3 +353,23 @@ class Case(Aggregate):
     @event("Rated")
     def _rated(self, rating: int, channel: str, comment: str, stamp: Stamp) -> None:
         self.rated = True
+
+    def follow_up(self, note: str, stamp: Stamp) -> None:
+        """Record the call-back to the applicant after a rating (回访)."""
+        if not self.rated:
+            raise NotRated(f"case {self.case_no} has no rating to follow up")
+        self._followed_up(note, stamp)
+
+    @event("FollowedUp")
+    def _followed_up(self, note: str, stamp: Stamp) -> None:
+        pass
+
+    def rectify(self, measures: str, stamp: Stamp) -> None:
+        """Record what was fixed after a rating (整改)."""
+        if not self.rated:
+            raise NotRated(f"case {self.case_no} has no rating to rectify")
+        self._rectified(measures, stamp)
+
+    @event("Rectified")
+    def _rectified(self, measures: str, stamp: Stamp) -> None:
+        pass

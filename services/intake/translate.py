@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "case.delivered": ("deliver", ("method", "recipient")),
     "case.withdrawn": ("withdraw", ("reason",)),
     "evaluation.submitted": ("rate", ("rating", "channel", "comment")),
+    "evaluation.followed_up": ("follow_up", ("note",)),
+    "evaluation.rectified": ("rectify", ("measures",)),
 }
 
 # stored event class -> contract type
@@ -50,6 +52,8 @@ TYPES: dict[type[Any], str] = {
     Case.Delivered: "case.delivered",  # type: ignore[attr-defined]
     Case.Withdrawn: "case.withdrawn",  # type: ignore[attr-defined]
     Case.Rated: "evaluation.submitted",  # type: ignore[attr-defined]
+    Case.FollowedUp: "evaluation.followed_up",  # type: ignore[attr-defined]
+    Case.Rectified: "evaluation.rectified",  # type: ignore[attr-defined]
 }
 
 _LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}

@@ -23,6 +23,7 @@ from tests.support import ADMIN, ITEMS, Desk, event
 CASE = "2026-000123"
 RECEIPT = "R-ROLES"
 STATEMENT = f"date,bank_ref,receipt_no,amount,kind\n2026-03-02,B-1,{RECEIPT},1.00,paid\n"
+FINDING, NONE = "/v1/supervision/flags/{finding_id}", "00000000-0000-0000-0000-000000000000"
 _numbers = itertools.count(1)
 
 
@@ -138,6 +139,24 @@ REQUESTS: dict[str, Request] = {
     "read unremitted fees": Request(
         "GET", "/v1/billing/unremitted", _get("/v1/billing/unremitted"), 200
     ),
+    "list findings": Request("GET", "/v1/supervision/flags", _get("/v1/supervision/flags"), 200),
+    # no such finding: an allowed role gets past the role check to a 404
+    "read a finding": Request("GET", FINDING, _get(FINDING.format(finding_id=NONE)), 404),
+    "acknowledge a finding": Request(
+        "POST",
+        FINDING + "/acknowledge",
+        _post(FINDING.format(finding_id=NONE) + "/acknowledge", lambda: {"note": "已核实"}),
+        404,
+    ),
+    "close a finding": Request(
+        "POST",
+        FINDING + "/close",
+        _post(FINDING.format(finding_id=NONE) + "/close", lambda: {"reason": "已整改"}),
+        404,
+    ),
+    "read the scorecard": Request(
+        "GET", "/v1/reports/scorecard", _get("/v1/reports/scorecard?quarter=2026Q1"), 200
+    ),
     "read the completion report": Request(
         "GET",
         "/v1/reports/completion",
@@ -196,6 +215,11 @@ GRID: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "read a receipt":          (N,    Y,      Y,         Y,      Y),
     "read the cash book":      (N,    Y,      Y,         Y,      Y),
     "read unremitted fees":    (N,    Y,      Y,         Y,      Y),
+    "list findings":           (N,    N,      Y,         Y,      Y),
+    "read a finding":          (N,    N,      Y,         Y,      Y),
+    "acknowledge a finding":   (N,    N,      Y,         N,      Y),
+    "close a finding":         (N,    N,      Y,         N,      Y),
+    "read the scorecard":      (N,    N,      Y,         Y,      Y),
     "read the completion report": (N, N,      Y,         Y,      Y),
     "read the bulletin":       (N,    N,      Y,         Y,      Y),
     "read the alert board":    (N,    N,      Y,         N,      Y),

@@ -163,6 +163,12 @@ _LIST = [
         channel="pad",
         comment="办事效率高",
     ),
+    _event("5b0c2f4e-8a51-4b8e-9a7e-2f1d3c4b5a61", "evaluation.followed_up", note="已电话回访"),
+    _event(
+        "0e6d1c2b-3a4f-4e5d-8c7b-6a5f4e3d2c1b",
+        "evaluation.rectified",
+        measures="一次性告知材料清单",
+    ),
 ]
 
 EXAMPLES: dict[str, dict[str, Any]] = {e["type"]: e for e in _LIST}

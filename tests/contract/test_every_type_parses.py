@@ -41,6 +41,8 @@ PROTOCOL_TABLE = [
     "fee.refunded",
     "remittance.made",
     "evaluation.submitted",
+    "evaluation.followed_up",
+    "evaluation.rectified",
 ]
 
 

@@ -21,7 +21,7 @@ def test_the_schema_is_plain_json_with_its_identity_and_version(schema: dict[str
     assert json.loads(json.dumps(schema)) == schema
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == f"https://hall.example/schema/events/{SCHEMA_VERSION}"
-    assert schema["x-schema-version"] == SCHEMA_VERSION == "1.0.0"
+    assert schema["x-schema-version"] == SCHEMA_VERSION == "1.1.0"
     assert schema["title"]
 
 

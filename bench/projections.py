@@ -1,0 +1,191 @@
+"""Projection benchmark on PostgreSQL: rebuild rate vs raw decode, lag, report latency.
+
+    python -m bench.projections [--events 1000000] [--database-url …]
+
+Prints, from one run over the same log:
+- the raw decode rate: reading intake's and billing's notification logs and decoding each event
+  into the contract's shape (what every projection must do anyway) — the baseline;
+- the rebuild rate of all projections together, and its ratio to the baseline
+  (goals: ≥ 30,000 events/s and ≥ 0.5);
+- projection lag p50/p99 (commit → the case list shows it) while ingest runs at about half the
+  rate measured for it in this run (goal: p99 < 500 ms);
+- p99 latency of a year's completion report grouped by department (goal: < 50 ms).
+
+Events are created through the application layer (``record_group``: the same path HTTP posts
+take), in 500-event batches of whole case walks, spread over 2025.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from events import content_digest, parse_event
+from hall.followers import rebuild_projections
+from hall.runtime import Hall
+from hall.settings import Settings
+from projections.reports import completion_report
+from services.ingest import Actor, Posted
+from services.intake.clock import CHINA
+from tests.support import ITEMS, event
+
+ACTOR = Actor("admin", "admin")
+START = datetime(2025, 1, 2, 9, 0, tzinfo=CHINA)
+
+
+def walk(n: int) -> list[Posted]:
+    """One case's five events, accepted on a 2025 day spread by ``n``."""
+    case_no = f"B-{n:07d}"
+    at = START + timedelta(days=(n * 7) % 360, seconds=n % 3600)
+    kinds = [
+        ("case.accepted", {}),
+        ("case.transferred", {"to_unit": "LAND", "location": "hall"}),
+        ("case.signed", {}),
+        ("case.signed", {"step": "review"}),
+        ("case.completed", {"location": "hall"}),
+    ]
+    out = []
+    for i, (kind, fields) in enumerate(kinds):
+        e = parse_event(
+            event(kind, case_no, occurred_at=(at + timedelta(hours=i)).isoformat(), **fields)
+        )
+        out.append(Posted(e, content_digest(e), ACTOR))
+    return out
+
+
+def fill(hall: Hall, events: int) -> float:
+    """Record ``events`` events; returns the ingest rate reached."""
+    started, done, n = time.perf_counter(), 0, 0
+    while done < events:
+        batch: list[Posted] = []
+        while len(batch) < 500:
+            batch += walk(n)
+            n += 1
+        hall.intake.record_group([batch])
+        done += len(batch)
+        if done % 50_000 < 500:
+            print(f"  recorded {done:,} events ({done / (time.perf_counter() - started):,.0f}/s)")
+    return done / (time.perf_counter() - started)
+
+
+def decode_rate(hall: Hall) -> tuple[int, float]:
+    assert hall.followers is not None
+    sources, count, started = hall.followers.sources, 0, time.perf_counter()
+    for stream in sources.streams:
+        after = 0
+        while messages := sources.read(stream, after, 5000):
+            count += len(messages)
+            after = messages[-1].position
+    return count, count / (time.perf_counter() - started)
+
+
+def report_latency(hall: Hall, runs: int = 200) -> list[float]:
+    assert hall.followers is not None
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        with hall.followers.store.read() as cur:
+            completion_report(
+                cur,
+                first=date(2025, 1, 1),
+                last=date(2025, 12, 31),
+                calendar=hall.followers.context.calendar,
+                now=datetime.now(UTC),
+                group_by="department",
+            )
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def lag(hall: Hall, rate: float, seconds: float) -> list[float]:
+    """Post single case acceptances at ``rate``/s; time commit → visible in the case list."""
+    assert hall.followers is not None
+    hall.followers.start()
+    lags: list[float] = []
+    n, deadline = 10_000_000, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        posted = walk(n)[:1]
+        n += 1
+        hall.committers["intake"].submit(posted).result()
+        committed = time.perf_counter()
+        case_no = posted[0].event.case_no  # type: ignore[union-attr]
+        while True:  # polling the read model is the measurement itself
+            with hall.followers.store.read() as cur:
+                cur.execute("SELECT 1 FROM case_list_cases WHERE case_no = ?", (case_no,))
+                if cur.fetchone():
+                    break
+            time.sleep(0.002)
+        lags.append((time.perf_counter() - committed) * 1000)
+        time.sleep(max(0.0, 1 / rate - lags[-1] / 1000))
+    return lags
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--lag-seconds", type=float, default=20)
+    args = parser.parse_args()
+    schema = f"benchp_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    settings = Settings(
+        data_dir=f"/tmp/{schema}",
+        database_url=args.database_url,
+        database_schema=schema,
+        admin_token="bench",
+    )
+    hall = Hall.start(settings, follow=False)
+    try:
+        hall.intake.publish("department", "LAND", {"name": "国土资源局"})
+        hall.intake.publish("window", "12", {"department": "LAND", "name": "国土窗口"})
+        item = ITEMS["LAND-REG"] | {
+            "co_departments": [],
+            "supplement_policy": "restart",
+            "materials": [],
+        }
+        hall.intake.publish("item", "LAND-REG", item)
+        print(f"recording {args.events:,} events through the application layer …")
+        ingest = fill(hall, args.events)
+        count, decoded = decode_rate(hall)
+        assert hall.followers is not None
+        started = time.perf_counter()
+        rebuild_projections(hall.followers)
+        rebuilt = count / (time.perf_counter() - started)
+        latencies = report_latency(hall)
+        lags = lag(hall, ingest / 2, args.lag_seconds)
+    finally:
+        hall.close()
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    ok = {True: "PASS", False: "MISS"}
+    print(f"\nevents in the log:            {count:,}")
+    print(f"ingest (application layer):   {ingest:,.0f} events/s")
+    print(f"raw decode (baseline):        {decoded:,.0f} events/s")
+    print(
+        f"rebuild, all projections:     {rebuilt:,.0f} events/s  ratio {rebuilt / decoded:.2f}  "
+        f"{ok[rebuilt >= 30_000 and rebuilt / decoded >= 0.5]} (>= 30,000/s and >= 0.5)"
+    )
+    print(
+        f"lag at {ingest / 2:,.0f} events/s:     p50 {pct(lags, 50):.0f} ms  "
+        f"p99 {pct(lags, 99):.0f} ms  {ok[pct(lags, 99) < 500]} (p99 < 500 ms)"
+    )
+    print(
+        f"year report by department:    p50 {pct(latencies, 50):.1f} ms  "
+        f"p99 {pct(latencies, 99):.1f} ms  {ok[pct(latencies, 99) < 50]} (p99 < 50 ms)"
+    )
+
+
+if __name__ == "__main__":
+    threading.current_thread().name = "bench"
+    main()

@@ -1,0 +1,125 @@
+"""What supervision remembers between events: a file per subject, an agenda, a horizon.
+
+- ``File``: one subject's facts (``Noted``) and the findings it holds open (``Judged``);
+- ``Agenda``: per China date, the instants at which a subject must be judged again, so that
+  time-driven findings (overdue, stalled, unremitted, …) appear with no new event;
+- ``Horizon``: how far supervision's time has advanced: every message recorded and every agenda
+  entry due up to it has been judged.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right, insort
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.supervision.domainmodel import SUPERVISION
+from services.supervision.subjects import Facts, new_facts
+
+
+@lru_cache(maxsize=65536)
+def file_id(ref: str) -> UUID:
+    return uuid5(SUPERVISION, f"file|{ref}")
+
+
+@lru_cache(maxsize=65536)
+def agenda_id(day: date) -> UUID:
+    return uuid5(SUPERVISION, f"agenda|{day.isoformat()}")
+
+
+HORIZON_ID = uuid5(SUPERVISION, "horizon")
+
+
+class File(Aggregate):
+    """One subject (``case:2026-000123``, ``receipt:R-1``, ``department:LAND`` …)."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(ref: str, **_: Any) -> UUID:
+        return file_id(ref)
+
+    @event("Opened")
+    def __init__(self, ref: str) -> None:
+        self.ref = ref
+        kind, _, key = ref.partition(":")
+        self.kind = kind
+        self.facts: Facts = new_facts(kind, key)
+        self.held: dict[str, str] = {}  # flag key -> id of the open finding
+        self.raised: dict[str, int] = {}  # flag key -> how many findings it has had
+        self.next_at: datetime | None = None  # when it is on the agenda to be judged again
+
+    @event("Noted")
+    def note(self, fact: Mapping[str, Any]) -> None:
+        """Remember a fact."""
+        self.facts.absorb(fact)
+
+    @event("Judged")
+    def judged(
+        self, raised: dict[str, str], cleared: list[str], next_at: datetime | None = None
+    ) -> None:
+        """Findings raised for new flags, flags that no longer hold, when to look again."""
+        self.next_at = next_at
+        for key, ident in raised.items():
+            self.held[key] = ident
+            self.raised[key] = self.raised.get(key, 0) + 1
+        for key in cleared:
+            self.held.pop(key, None)
+
+
+class Agenda(Aggregate):
+    """When to judge which subjects again, for one China date."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(day: str, **_: Any) -> UUID:
+        return agenda_id(date.fromisoformat(day))
+
+    @event("Opened")
+    def __init__(self, day: str) -> None:
+        self.day = day
+        self.entries: list[tuple[datetime, str]] = []
+
+    def schedule(self, at: datetime, ref: str) -> None:
+        """Judge ``ref`` again at ``at`` (once, however often it is asked)."""
+        entry = (at.astimezone(UTC), ref)
+        index = bisect_right(self.entries, entry)
+        if index == 0 or self.entries[index - 1] != entry:
+            self._scheduled(entry[0], ref)
+
+    @event("Scheduled")
+    def _scheduled(self, at: datetime, ref: str) -> None:
+        insort(self.entries, (at.astimezone(UTC), ref))
+
+    def due(self, after: datetime, upto: datetime) -> list[tuple[datetime, str]]:
+        """The entries in (after, upto]."""
+        start = bisect_right(self.entries, (after.astimezone(UTC), "\U0010ffff"))
+        return [e for e in self.entries[start:] if e[0] <= upto]
+
+
+class Horizon(Aggregate):
+    """Supervision's time: everything up to ``at`` has been judged."""
+
+    INITIAL_VERSION = 1
+
+    @staticmethod
+    def create_id(**_: Any) -> UUID:
+        return HORIZON_ID
+
+    @event("Started")
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def advance(self, to: datetime) -> None:
+        if to > self.at:
+            self._advanced(to)
+
+    @event("Advanced")
+    def _advanced(self, to: datetime) -> None:
+        self.at = to
