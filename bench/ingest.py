@@ -27,6 +27,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
+from bench import load
 from bench.baseline import raw_inserts, stored_state_length
 from bench.load import CpuMeter, Phase, batches, single_events
 
@@ -59,6 +60,12 @@ def parse_args() -> argparse.Namespace:
     )
     p.add_argument("--quiet-wait", type=float, default=120, help="max s to wait for idle CPUs")
     p.add_argument("--quick", action="store_true", help="smoke run: 3 s, 10 batches")
+    p.add_argument(
+        "--money",
+        action="store_true",
+        help="money events instead of case walks: (a) accept, assess, pay as single POSTs, "
+        "counting the money events; (b) 500 money events a batch (after a batch of cases)",
+    )
     args = p.parse_args()
     if args.quick:
         args.duration, args.warmup, args.batches, args.quiet_wait = 3.0, 1.0, 10, 5.0
@@ -168,7 +175,10 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
         b.name: f"{'PASS' if b_ok else 'MISS'} (>= {GOAL_B_RATE:,}/s)",
         c.name: "(baseline)",
     }
-    print("\nhall ingest benchmark: server, PostgreSQL and this load generator share 2 cores")
+    kind = "money events (fee.assessed, fee.paid)" if args.money else "case events"
+    print(
+        f"\nhall ingest benchmark, {kind}: server, PostgreSQL and this load generator share 2 cores"
+    )
     head = (
         f"{'phase':<42}{'events':>8}{'s':>7}{'events/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'fail':>6}"
     )
@@ -226,6 +236,9 @@ def main() -> int:
             server = start_server(args.database_url, schema, admin, Path(tmp), port)
             wait_healthy(base, server)
             token = set_up(base, admin)
+            if args.money:
+                load.MONEY["mode"] = True
+                token = admin  # money and case events from one client: the admin may post both
             print(f"server pid {server.pid} on {base}, schema {schema}; loading...", flush=True)
             a, b = asyncio.run(run_load(port, token, args, server.pid))
             state_length = stored_state_length(args.database_url, schema)

@@ -26,16 +26,30 @@ WALK: list[tuple[str, dict[str, Any]]] = [
     ("case.completed", {}),
 ]
 BATCH_WALKS = 100  # 100 walks x 5 events = the contract's maximum batch of 500
+# --money: a case is accepted, then its fee assessed and paid at the bank window.
+MONEY_WALK: list[tuple[str, dict[str, Any]]] = [
+    ("case.accepted", {"item_code": "LAND-REG", "window_no": "12"}),
+    ("fee.assessed", {"lines": [{"fee_code": "F1", "amount": "80.00"}]}),
+    ("fee.paid", {"amount": "80.00"}),
+]
+MONEY = {"mode": False}  # set by bench.ingest --money before the phases run
 
 
 def walk(case_no: str) -> list[dict[str, Any]]:
     """One case's events, fresh ids, stamped now (China time) so none is 'in the future'."""
     now = datetime.now(CHINA).isoformat(timespec="seconds")
+    steps = MONEY_WALK if MONEY["mode"] else WALK
     return [
         {**EXAMPLES[kind], **extra, "event_id": str(uuid.uuid4()), "case_no": case_no}
         | {"occurred_at": now}
-        for kind, extra in WALK
+        | ({"receipt_no": f"R-{case_no}"} if kind == "fee.paid" else {})
+        for kind, extra in steps
     ]
+
+
+def counted(body: dict[str, Any]) -> bool:
+    """Whether an event counts toward the phase's rate (with --money: money events only)."""
+    return not MONEY["mode"] or not body["type"].startswith("case.")
 
 
 @dataclass
@@ -112,6 +126,10 @@ class CpuMeter:
         return share
 
 
+def _size(payload: bytes) -> int:
+    return len(json.loads(payload)["events"])
+
+
 async def _post(terminal: Terminal, payload: bytes, expected: int) -> str | None:
     """None when every event was recorded; otherwise why not.  Transport errors raise."""
     status, body = await terminal.post("/v1/events", payload)
@@ -153,7 +171,7 @@ async def single_events(
                 if why is not None:
                     phase.fail(why)
                 # Throughput counts completions inside the window; latency, requests sent in it.
-                if t0 <= done <= t1 and why is None:
+                if t0 <= done <= t1 and why is None and counted(body):
                     phase.events += 1
                 if sent >= t0 and done <= t1:
                     phase.latencies.append(done - sent)
@@ -177,9 +195,15 @@ async def batches(
     """(b) ``clients`` clients share ``total_batches`` POSTs of 500 events; one warm-up each."""
     phase = Phase(f"(b) 500-event batch POSTs, {clients} clients", clients)
 
-    def payload(name: str) -> bytes:
-        events = [e for w in range(BATCH_WALKS) for e in walk(f"{name}-{w}")]
-        return json.dumps({"events": events}, ensure_ascii=False).encode()
+    def payload(name: str) -> list[bytes]:
+        if not MONEY["mode"]:
+            events = [e for w in range(BATCH_WALKS) for e in walk(f"{name}-{w}")]
+            return [json.dumps({"events": events}, ensure_ascii=False).encode()]
+        # A batch holds one service's events: the cases first, then 500 money events.
+        walks = [walk(f"{name}-{w}") for w in range(2 * BATCH_WALKS + BATCH_WALKS // 2)]
+        cases = [w[0] for w in walks]
+        money = [e for w in walks for e in w[1:]][: len(WALK) * BATCH_WALKS]
+        return [json.dumps({"events": b}, ensure_ascii=False).encode() for b in (cases, money)]
 
     # Bodies are built before the clock starts: the generator shares the server's 2 cores.
     warm = [payload(f"BW-{c}") for c in range(clients)]
@@ -188,20 +212,22 @@ async def batches(
 
     async def posts(c: int, client: Terminal) -> None:
         try:
-            why = await _post(client, warm[c], len(WALK) * BATCH_WALKS)
+            for body in warm[c]:
+                why = await _post(client, body, _size(body))
         finally:
             await gate.wait()  # a failed warm-up must not leave the others waiting
         if why is not None:
             phase.fail(why)
         while queue:
-            body = queue.pop()
-            sent = time.perf_counter()
-            why = await _post(client, body, len(WALK) * BATCH_WALKS)
-            phase.latencies.append(time.perf_counter() - sent)
-            if why is None:
-                phase.events += len(WALK) * BATCH_WALKS
-            else:
-                phase.fail(why)
+            bodies = queue.pop()
+            for n, body in enumerate(bodies):
+                sent = time.perf_counter()
+                why = await _post(client, body, _size(body))
+                phase.latencies.append(time.perf_counter() - sent)
+                if why is not None:
+                    phase.fail(why)
+                elif n == len(bodies) - 1:  # with --money only the money batch counts
+                    phase.events += _size(body)
 
     tasks = [
         asyncio.create_task(_terminal(phase, host, port, token, partial(posts, c)))
