@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hall.bus import roles
 from hall.settings import Settings
 
 app = typer.Typer(
@@ -22,6 +23,7 @@ billing = typer.Typer(help="Billing: the bank's statements and daily reconciliat
 app.add_typer(billing, name="billing")
 projections = typer.Typer(help="Read models: rebuild them from position 0.")
 app.add_typer(projections, name="projections")
+app.add_typer(roles.app)  # hall relay / project / supervise: the distributed layout's roles
 
 DataDir = Annotated[
     Path | None,
@@ -67,7 +69,7 @@ def migrate(data_dir: DataDir = None) -> None:
     from hall.runtime import Hall
 
     settings = _settings(data_dir).model_copy(update={"create_tables": True})
-    Hall.start(settings).close()
+    Hall.start(settings, follow=False).close()
     typer.echo("tables are in place")
 
 

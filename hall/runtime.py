@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from events.amounts import format_amount
 from hall.followers import Followers, billing_log, intake_log, view_store
@@ -41,6 +42,7 @@ class Hall:
     committers: dict[str, GroupCommitter] = field(default_factory=dict)
     followers: Followers | None = None
     supervisor: Supervisor | None = None
+    relays: Any = None  # publishing to Kafka from this process, when HALL_KAFKA_BOOTSTRAP is set
 
     @classmethod
     def start(cls, settings: Settings, *, follow: bool = True) -> Hall:
@@ -85,9 +87,11 @@ class Hall:
             Sources(intake_log(hall.intake), billing_log(hall.billing)),
             wake=hall.followers.doorbell.listener(),
         )
-        if follow:
+        if follow and settings.followers:
             hall.followers.start()
             hall.supervisor.start()
+        if follow and settings.kafka_bootstrap:
+            hall.relays = _relays(hall)
         log.info("hall started on %s", "PostgreSQL" if settings.on_postgres else "SQLite")
         return hall
 
@@ -103,6 +107,8 @@ class Hall:
         """Finish queued writes, then release every connection."""
         for committer in self.committers.values():
             committer.stop()
+        if self.relays is not None:
+            self.relays.stop()
         if self.followers is not None:
             self.followers.stop()
         if self.supervisor is not None:
@@ -121,6 +127,18 @@ class IntakeCaseDirectory:
     def department_of(self, case_no: str) -> str | None:
         case = self.intake.find(case_id(case_no), Case)
         return None if case is None else case.department
+
+
+def _relays(hall: Hall) -> Any:
+    """Relays publishing each service's log to Kafka (after commit, never in the request)."""
+    from hall.bus.services import InProcessRelays
+    from hall.bus.settings import BusSettings
+
+    logs = {"intake": intake_log(hall.intake), "billing": billing_log(hall.billing)}
+    relays = InProcessRelays(logs, BusSettings(**hall.settings.model_dump())).start()
+    for committer in hall.committers.values():
+        committer.on_commit.append(relays.wake)
+    return relays
 
 
 def _holiday_table(settings: Settings) -> HolidayTable | None:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         time(16, 0),
         description="…at this time of day, China time (default: next working day 16:00).",
     )
+    followers: bool = Field(
+        True,
+        description="Run the read models and supervision in this process. The distributed "
+        "layout sets false on the API replicas: `hall project`/`hall supervise` run them.",
+    )
     kafka_bootstrap: str | None = Field(None, description="host:port of the Kafka bus, if any.")
 
     @property

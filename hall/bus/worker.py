@@ -1,0 +1,148 @@
+"""Projection workers fed from Kafka: one consumer group per read model, many workers each.
+
+A worker builds the read model from the stores when it is missing or its version changed (Kafka
+need not keep the whole log), then follows the topics.  Workers of one group split the
+partitions; the projector's optimistic check on tracked positions means a batch read by a
+worker that lost its partitions meanwhile is never applied on top of the new owner's.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from kafka import KafkaAdminClient, KafkaConsumer
+
+from hall.bus import metrics
+from hall.bus.kafka_source import KafkaSource, KafkaSources, consumer_config
+from hall.bus.settings import BusSettings
+from projections.base import Context, Projection
+from projections.runner import Projector, install, live_generation, rebuild
+from projections.sources import Sources
+from projections.viewstore import ViewStore
+
+log = logging.getLogger(__name__)
+ROUND_STEPS = 50  # projector steps per poll, so rebalances and heartbeats keep up
+
+
+def group_of(settings: BusSettings, projection: type[Projection]) -> str:
+    return f"{settings.kafka_topic_prefix}.project.{projection.name}"
+
+
+class KafkaProjector:
+    """One read model kept up to date from Kafka, in its own thread."""
+
+    def __init__(
+        self,
+        cls: type[Projection],
+        store: ViewStore,
+        settings: BusSettings,
+        context: Context,
+        *,
+        batch: int = 2000,
+        poll_ms: int = 100,
+        group: str | None = None,
+    ) -> None:
+        self.cls, self.store, self.context, self.poll_ms = cls, store, context, poll_ms
+        self.settings = settings
+        topics = {name: settings.topic(name) for name in cls.streams}
+        group = group or group_of(settings, cls)
+        consumer = KafkaConsumer(**consumer_config(settings, group))
+        self.source = KafkaSource(consumer, topics)
+        self.projector = Projector(
+            cls, store, KafkaSources(self.source), batch=batch, context=context
+        )
+        self.applied = 0
+        self.last_round: float | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def prepare(self, stores: Sources | None, wait: float = 300.0) -> None:
+        """Build the read model from the stores if it is missing or its version changed.
+
+        Without the stores, a missing model starts empty and is built from the topics alone,
+        which then must still hold every event (retention without limit).
+        """
+        self._wait_for_topics(wait)
+        self.source.subscribe()
+        for attempt in range(5):
+            try:
+                self._build(stores)
+                return
+            except Exception:  # two workers creating tables at once: the loser retries
+                if attempt == 4:
+                    raise
+                log.warning("%s: building failed; retrying", self.cls.name, exc_info=True)
+                time.sleep(1.0 + attempt)
+
+    def _build(self, stores: Sources | None) -> None:
+        install(self.store)
+        with self.store.read() as cur:
+            live = live_generation(cur, self.cls.name)
+        if live is not None and live[1] == self.cls.version:
+            return
+        if stores is not None:
+            log.info("%s: building from the stores", self.cls.name)
+            rebuild(self.cls, self.store, stores, context=self.context)
+        elif live is None:
+            self.projector.ensure()
+        else:
+            raise RuntimeError(f"{self.cls.name} changed version: rebuild it from the stores")
+
+    def _wait_for_topics(self, wait: float) -> None:
+        """The relays create the topics; a worker started first waits for them."""
+        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                described = admin.describe_topics(sorted(self.source.logical))
+                missing = [t["name"] for t in described if t["error_code"] or not t["partitions"]]
+                if not missing:
+                    return
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no topic {', '.join(missing)}: is the relay running?")
+                log.info("%s: waiting for %s", self.cls.name, ", ".join(missing))
+                time.sleep(1.0)
+        finally:
+            admin.close()
+
+    def round(self) -> int:
+        """Poll once, apply what arrived; returns how many events were applied."""
+        self.source.poll(self.poll_ms)
+        applied = 0
+        for _ in range(ROUND_STEPS):
+            n = self.projector.step()
+            if n == 0:
+                break
+            applied += max(n, 0)  # -1: positions moved under us (a rebalance): read again
+        self.source.commit()
+        self.source.lag()
+        self.applied += applied
+        self.last_round = time.monotonic()
+        metrics.PROJECTED.labels(self.cls.name).inc(applied)
+        return applied
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=f"kafka-{self.cls.name}")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.round()
+            except Exception:  # a store or broker hiccup must not end the worker
+                metrics.PROJECTION_ERRORS.labels(self.cls.name).inc()
+                log.exception("projection %s failed; retrying", self.cls.name)
+                self._stop.wait(1.0)
+        self.source.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        else:
+            self.source.close()
+
+    def healthy(self, within: float = 30.0) -> bool:
+        return self.last_round is not None and time.monotonic() - self.last_round < within
