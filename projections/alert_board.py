@@ -52,19 +52,11 @@ class AlertBoard(Projection):
         case_messages = [m for m in messages if m.type.startswith("case.")]
         if not case_messages:
             return
-        numbers = sorted({m.body["case_no"] for m in case_messages})
         rows: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            cur.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM {self.t('cases')} "  # noqa: S608
-                f"WHERE case_no IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                row = dict(zip(COLUMNS, values, strict=True))
-                row["events"] = json.loads(row["events"])
-                rows[row["case_no"]] = row
+        wanted = {m.body["case_no"] for m in case_messages}
+        for row in self.select_rows(cur, "cases", COLUMNS, "case_no", wanted):
+            row["events"] = json.loads(row["events"])
+            rows[row["case_no"]] = row
         for m in case_messages:
             _advance(
                 rows.setdefault(m.body["case_no"], {"case_no": m.body["case_no"], "events": []}), m

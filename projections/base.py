@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from projections.sources import Message
 from projections.viewstore import Cursor
@@ -78,6 +78,21 @@ class Projection(ABC):
         for table in self.tables:
             cur.execute(f"DROP TABLE IF EXISTS {self.t(table)}")
         cur.execute("DELETE FROM projection_tracking WHERE tracker = ?", (self.tracker,))
+
+    def select_rows(
+        self, cur: Cursor, table: str, columns: Sequence[str], key: str, keys: set[str]
+    ) -> Iterator[dict[str, Any]]:
+        """The rows of this generation's ``table`` whose ``key`` is among ``keys`` (batched)."""
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            cur.execute(
+                f"SELECT {', '.join(columns)} FROM {self.t(table)} "  # noqa: S608
+                f"WHERE {key} IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for values in cur.fetchall():
+                yield dict(zip(columns, values, strict=True))
 
     def point_views(self, cur: Cursor) -> None:
         """Make readers see this generation."""

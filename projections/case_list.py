@@ -73,18 +73,9 @@ class CaseList(Projection):
 
     def _load(self, cur: Cursor, case_nos: set[str]) -> dict[str, dict[str, Any]]:
         rows: dict[str, dict[str, Any]] = {}
-        numbers = sorted(case_nos)
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            cur.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM {self.t('cases')} "  # noqa: S608
-                f"WHERE case_no IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                row = dict(zip(COLUMNS, values, strict=True))
-                row["_clock"] = CaseClock.from_dict(json.loads(row["clock"]))
-                rows[row["case_no"]] = row
+        for row in self.select_rows(cur, "cases", COLUMNS, "case_no", case_nos):
+            row["_clock"] = CaseClock.from_dict(json.loads(row["clock"]))
+            rows[row["case_no"]] = row
         return rows
 
 

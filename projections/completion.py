@@ -151,20 +151,11 @@ class Completion(Projection):
 
     def _load(self, cur: Cursor, case_nos: set[str]) -> dict[str, dict[str, Any]]:
         rows: dict[str, dict[str, Any]] = {}
-        numbers = sorted(case_nos)
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            cur.execute(
-                f"SELECT {', '.join(FACTS)} FROM {self.t('cases')} "  # noqa: S608
-                f"WHERE case_no IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                row = dict(zip(FACTS, values, strict=True))
-                row["events"] = events = json.loads(row["events"])
-                row["_clock"] = fold(events)
-                row["_last"] = china_date(datetime.fromisoformat(events[-1][1]))
-                rows[row["case_no"]] = row
+        for row in self.select_rows(cur, "cases", FACTS, "case_no", case_nos):
+            row["events"] = events = json.loads(row["events"])
+            row["_clock"] = fold(events)
+            row["_last"] = china_date(datetime.fromisoformat(events[-1][1]))
+            rows[row["case_no"]] = row
         return rows
 
     def _write(

@@ -26,6 +26,11 @@ PG_URL = os.environ.get("HALL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0
 @pytest.fixture(params=["sqlite", "postgres"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Settings for a fresh, empty hall on one of the two stores."""
+    yield from store_settings(request.param, tmp_path)
+
+
+def store_settings(store: str, tmp_path: Path) -> Iterator[Settings]:
+    """Settings of a fresh hall on ``store`` ("sqlite", or "postgres" in a schema of its own)."""
     base = Settings(
         data_dir=tmp_path / "data",
         admin_token=ADMIN_TOKEN,
@@ -34,7 +39,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         cipher_key=None,
         holidays_file=None,
     )
-    if request.param == "sqlite":
+    if store == "sqlite":
         yield base
         return
     with fresh_schema() as schema:

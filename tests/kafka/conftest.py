@@ -28,9 +28,8 @@ from kafka.errors import KafkaError
 
 from hall.bus.settings import BusSettings
 from hall.settings import Settings
-from tests.conftest import PG_URL, fresh_schema
+from tests.conftest import store_settings
 from tests.operations.server import free_port
-from tests.support import ADMIN_TOKEN
 
 
 class Tansu:
@@ -95,21 +94,7 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tansu]:
 @pytest.fixture(params=["postgres"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """Like the suite's ``settings``, on PostgreSQL unless a test parametrizes "sqlite" too."""
-    base = Settings(
-        data_dir=tmp_path / "data",
-        admin_token=ADMIN_TOKEN,
-        token_cache_seconds=0,
-        database_url=None,
-        cipher_key=None,
-        holidays_file=None,
-    )
-    if request.param == "sqlite":
-        yield base
-        return
-    with fresh_schema() as schema:
-        yield base.model_copy(
-            update={"database_url": PG_URL, "database_schema": schema, "pool_size": 2}
-        )
+    yield from store_settings(request.param, tmp_path)
 
 
 @pytest.fixture
