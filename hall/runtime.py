@@ -83,9 +83,7 @@ class Hall:
         for committer in hall.committers.values():
             committer.on_commit.append(hall.followers.doorbell.ring)
         hall.supervisor = Supervisor(
-            hall.supervision,
-            Sources(intake_log(hall.intake), billing_log(hall.billing)),
-            wake=hall.followers.doorbell.listener(),
+            hall.supervision, hall.followers.sources, wake=hall.followers.doorbell.listener()
         )
         if follow and settings.followers:
             hall.followers.start()
