@@ -30,18 +30,10 @@ from psycopg import sql
 from bench import load
 from bench.baseline import raw_inserts, stored_state_length
 from bench.load import CpuMeter, Phase, batches, single_events
+from tests.support import ITEMS
 
-# tests/support.py's LAND department, window 12 and promised item LAND-REG: what the walks use.
-LAND_REG = {
-    "name": "土地登记",
-    "department": "LAND",
-    "kind": "promised",
-    "legal_limit_days": 20,
-    "promised_limit_days": 5,
-    "decision_at": "window",
-    "fees": [{"code": "F1", "name": "登记费", "amount": "80.00"}],
-    "steps": ["undertake", "review", "approve"],
-}
+# The walks use tests/support.py's LAND department, window 12 and promised item LAND-REG.
+LAND_REG = ITEMS["LAND-REG"]
 GOAL_A_RATE, GOAL_A_P99_MS, GOAL_B_RATE = 1500, 100, 10_000
 QUIET_CORES = 0.3  # busy cores we tolerate from others before and during a run
 RESULTS = Path(__file__).parent / "results"

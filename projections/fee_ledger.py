@@ -19,6 +19,10 @@ from services.intake.clock import china_date
 
 ZERO = Decimal("0.00")
 MONEY = ("collected", "refunded", "remitted")
+COLUMNS = {
+    "accounts": ("case_no", "department"),
+    "receipts": ("receipt_no", "department", "paid", "refunded"),
+}
 
 
 class FeeLedger(Projection):
@@ -75,22 +79,8 @@ class FeeLedger(Projection):
         self._save(cur, accounts, receipts, days)
 
     def _load(self, cur: Cursor, table: str, key: str, wanted: set[str]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        keys = sorted(wanted)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            cur.execute(
-                f"SELECT * FROM {self.t(table)} "  # noqa: S608
-                f"WHERE {key} IN ({', '.join('?' * len(chunk))})",
-                chunk,
-            )
-            for row in cur.fetchall():
-                found[row[0]] = (
-                    {"department": row[1]}
-                    if table == "accounts"
-                    else {"department": row[1], "paid": row[2], "refunded": row[3]}
-                )
-        return found
+        columns = COLUMNS[table]
+        return {row.pop(key): row for row in self.select_rows(cur, table, columns, key, wanted)}
 
     def _save(
         self,
