@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,19 +39,36 @@ def _settings(data_dir: Path | None) -> Settings:
     return settings
 
 
+class Role(StrEnum):
+    both = "both"
+    intake = "intake"
+    billing = "billing"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    role: Annotated[
+        Role | None,
+        typer.Option(
+            help="Whose events this API records (default HALL_ROLE, else both); the other "
+            "service's events are forwarded to HALL_INTAKE_URL / HALL_BILLING_URL."
+        ),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Run the API and every service in one process (SQLite unless HALL_DATABASE_URL is set)."""
+    """Run the API (SQLite unless HALL_DATABASE_URL is set). By default one process holds
+    every service, its read models and supervision (HALL_FOLLOWERS=false leaves those to
+    `hall project` and `hall supervise`)."""
     import uvicorn
 
     from hall.http.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(data_dir)
+    if role is not None:
+        settings = settings.model_copy(update={"role": role.value})
     if not settings.admin_token:
         from hall.stores import admin_token
 

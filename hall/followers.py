@@ -15,7 +15,7 @@ from projections.base import Context, Projection
 from projections.case_list import CaseList
 from projections.completion import Completion
 from projections.fee_ledger import FeeLedger
-from projections.runner import Projector, heads, install, rebuild
+from projections.runner import Projector, heads, install, rebuild_all
 from projections.sources import Doorbell, Sources, StoreLog
 from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
 from services.billing import translate as billing_translate
@@ -99,17 +99,35 @@ def billing_log(app: Application[Any]) -> StoreLog:
     def body_of(domain_event: Any) -> Mapping[str, Any]:
         if billing_translate.is_contract_event(domain_event):
             return billing_translate.to_contract(domain_event)
-        fields = {k: v for k, v in vars(domain_event).items() if k not in LIBRARY_FIELDS}
-        fields["originator_id"] = domain_event.originator_id  # e.g. which day was reconciled
-        fields.pop("stamp", None)
-        return {"type": billing_translate.contract_type(domain_event), **fields}
+        return own_event(domain_event, "billing")  # e.g. which day was reconciled
 
     return store_log("billing", app, body_of, actor_of)
 
 
+def supervision_log(app: Application[Any]) -> StoreLog:
+    """Supervision's log: its findings (raised, acknowledged, closed) and the files, agenda and
+    horizon behind them, as ``supervision.<aggregate>.<event>`` (published for a province's
+    supervision centre; no read model of hall's consumes it)."""
+    return store_log("supervision", app, lambda e: own_event(e, "supervision"), actor_of)
+
+
+def own_event(domain_event: Any, service: str) -> Mapping[str, Any]:
+    """A service's own bookkeeping event in the bus's shape: ``<service>.<aggregate>.<event>``
+    with its fields and the id of the aggregate it belongs to."""
+    owner, name = type(domain_event).__qualname__.split(".")[-2:]
+    fields = {k: v for k, v in vars(domain_event).items() if k not in LIBRARY_FIELDS}
+    fields.pop("stamp", None)
+    return {
+        "type": f"{service}.{owner.lower()}.{name.lower()}",
+        **fields,
+        "originator_id": domain_event.originator_id,
+    }
+
+
 def rebuild_projections(followers: Followers, names: list[str] | None = None) -> dict[str, str]:
-    """Rebuild the named projections (all by default) from position 0, each with a progress
-    bar, swapping each in atomically while the service keeps answering; returns generations."""
+    """Rebuild the named projections (all by default) from position 0 in one pass over the logs,
+    with a progress bar, swapping them in atomically while the service keeps answering; returns
+    the new generations."""
     from tqdm import tqdm
 
     chosen = names or list(followers.projectors)
@@ -118,16 +136,14 @@ def rebuild_projections(followers: Followers, names: list[str] | None = None) ->
         raise ValueError(
             f"no such projection: {', '.join(unknown)}; known: {', '.join(followers.projectors)}"
         )
-    built: dict[str, str] = {}
-    for name in chosen:
-        cls = followers.projectors[name].cls
-        total = sum(heads(followers.sources, cls.streams).values())
-        with tqdm(total=total, desc=name, unit="ev", unit_scale=True) as bar:
-            built[name] = rebuild(
-                cls,
-                followers.store,
-                followers.sources,
-                progress=bar.update,
-                context=followers.context,
-            )
-    return built
+    classes = [followers.projectors[name].cls for name in chosen]
+    streams = tuple(sorted({s for cls in classes for s in cls.streams}))
+    total = sum(heads(followers.sources, streams).values())
+    with tqdm(total=total, desc=", ".join(chosen), unit="ev", unit_scale=True) as bar:
+        return rebuild_all(
+            classes,
+            followers.store,
+            followers.sources,
+            progress=bar.update,
+            context=followers.context,
+        )

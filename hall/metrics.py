@@ -1,4 +1,4 @@
-"""Prometheus metrics: request latency, events recorded, group-commit sizes."""
+"""Prometheus metrics: request latency, events recorded, group-commit sizes, findings raised."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ REQUEST_SECONDS = Histogram(
 )
 EVENTS_POSTED = Counter(
     "hall_events_posted_total", "Posted events by outcome", ["service", "status"]
+)
+FINDINGS_RAISED = Counter(
+    "hall_findings_raised_total", "Supervision findings raised, by rule", ["rule"]
 )
 GROUP_BATCHES = Histogram(
     "hall_group_commit_batches",

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.amounts import format_amount
-from hall.followers import Followers, billing_log, intake_log, view_store
+from hall.followers import Followers, billing_log, intake_log, supervision_log, view_store
 from hall.groupcommit import GroupCommitter
+from hall.metrics import FINDINGS_RAISED
 from hall.settings import Settings
 from hall.stores import store_env
 from projections.base import Context
-from projections.sources import Sources
+from projections.sources import Sources, StoreLog
 from services.access.application import Terminals
 from services.billing.application import FeeLedger
 from services.billing.clock import DeadlineRule
@@ -43,6 +44,7 @@ class Hall:
     followers: Followers | None = None
     supervisor: Supervisor | None = None
     relays: Any = None  # publishing to Kafka from this process, when HALL_KAFKA_BOOTSTRAP is set
+    case_directory: Any = None  # a billing-only API's view of cases, kept from intake's topic
 
     @classmethod
     def start(cls, settings: Settings, *, follow: bool = True) -> Hall:
@@ -57,7 +59,7 @@ class Hall:
             intake=intake,
             access=Terminals(store_env(settings, "access")),
             supervision=Supervision(
-                store_env(settings, "supervision"),
+                store_env(settings, "supervision") | _reader_of_supervision(settings),
                 calendar=calendar,
                 thresholds=Thresholds(
                     remit_working_days=settings.remittance_deadline_days,
@@ -73,11 +75,15 @@ class Hall:
                 ),
             ),
         )
-        hall.committers["intake"] = GroupCommitter(hall.intake, settings.group_commit_max_events)
-        hall.committers["billing"] = GroupCommitter(hall.billing, settings.group_commit_max_events)
+        for service in settings.served:  # the other role's events go to its own process
+            writer = hall.ingesting[service]
+            hall.committers[service] = GroupCommitter(writer, settings.group_commit_max_events)
+        if follow and settings.role == "billing" and settings.kafka_bootstrap:
+            hall.case_directory = _case_directory_from_kafka(hall)
+            hall.billing.cases = hall.case_directory
         hall.followers = Followers(
             view_store(settings),
-            Sources(intake_log(hall.intake), billing_log(hall.billing)),
+            Sources(*_logs(hall).values()),
             Context(calendar=calendar),
         )
         for committer in hall.committers.values():
@@ -85,10 +91,11 @@ class Hall:
         hall.supervisor = Supervisor(
             hall.supervision, hall.followers.sources, wake=hall.followers.doorbell.listener()
         )
+        hall.supervision.on_raised.append(lambda rule: FINDINGS_RAISED.labels(rule).inc())
         if follow and settings.followers:
             hall.followers.start()
             hall.supervisor.start()
-        if follow and settings.kafka_bootstrap:
+        if follow and settings.kafka_bootstrap and settings.relays:
             hall.relays = _relays(hall)
         log.info("hall started on %s", "PostgreSQL" if settings.on_postgres else "SQLite")
         return hall
@@ -107,6 +114,8 @@ class Hall:
             committer.stop()
         if self.relays is not None:
             self.relays.stop()
+        if self.case_directory is not None:
+            self.case_directory.stop()
         if self.followers is not None:
             self.followers.stop()
         if self.supervisor is not None:
@@ -132,11 +141,34 @@ def _relays(hall: Hall) -> Any:
     from hall.bus.services import InProcessRelays
     from hall.bus.settings import BusSettings
 
-    logs = {"intake": intake_log(hall.intake), "billing": billing_log(hall.billing)}
+    logs = {name: log for name, log in _logs(hall).items() if name in hall.settings.served}
+    if hall.settings.followers:  # supervision judges in this process: publish its findings too
+        logs["supervision"] = supervision_log(hall.supervision)
     relays = InProcessRelays(logs, BusSettings(**hall.settings.model_dump())).start()
     for committer in hall.committers.values():
         committer.on_commit.append(relays.wake)
     return relays
+
+
+def _reader_of_supervision(settings: Settings) -> dict[str, str]:
+    """Without the supervisor in this process (``hall supervise`` runs it), findings change
+    under this process's cached copies: read them up to date."""
+    return {} if settings.followers else {"AGGREGATE_CACHE_FASTFORWARD": "y"}
+
+
+def _logs(hall: Hall) -> dict[str, StoreLog]:
+    return {"intake": intake_log(hall.intake), "billing": billing_log(hall.billing)}
+
+
+def _case_directory_from_kafka(hall: Hall) -> Any:
+    """Billing-only API on the bus: its case directory follows intake's topic (built from
+    intake's store the first time)."""
+    from hall.bus.case_directory import KafkaCaseDirectory
+    from hall.bus.settings import BusSettings
+
+    settings = BusSettings(**hall.settings.model_dump())
+    directory = KafkaCaseDirectory(view_store(settings), settings, settings.case_directory_wait)
+    return directory.start(Sources(intake_log(hall.intake)))
 
 
 def _holiday_table(settings: Settings) -> HolidayTable | None:

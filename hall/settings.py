@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,10 +67,44 @@ class Settings(BaseSettings):
         "layout sets false on the API replicas: `hall project`/`hall supervise` run them.",
     )
     kafka_bootstrap: str | None = Field(None, description="host:port of the Kafka bus, if any.")
+    relays: bool = Field(
+        True,
+        description="With HALL_KAFKA_BOOTSTRAP set, publish this process's logs to Kafka from "
+        "threads in it. The distributed layout sets false on API replicas: `hall relay` does it.",
+    )
+    role: Literal["both", "intake", "billing"] = Field(
+        "both",
+        description="Which services' events this API records (`hall serve --role`). Every role "
+        "answers reads; events of a service not served go to its URL below, or get 421.",
+    )
+    intake_url: str | None = Field(
+        None,
+        description="Base URL of an intake API: where a billing-only API forwards case events.",
+    )
+    billing_url: str | None = Field(
+        None,
+        description="Base URL of a billing API: where an intake-only API forwards money events.",
+    )
+    case_directory_wait: float = Field(
+        2.0,
+        ge=0,
+        le=30,
+        description="How long a billing-only API waits for a just-accepted case to arrive from "
+        "intake's topic before refusing its fee as a case it does not know.",
+    )
 
     @property
     def on_postgres(self) -> bool:
         return self.database_url is not None
+
+    @property
+    def served(self) -> tuple[str, ...]:
+        """The services whose events this process records."""
+        return ("intake", "billing") if self.role == "both" else (self.role,)
+
+    def url_of(self, service: str) -> str | None:
+        """Where another process records ``service``'s events, if configured."""
+        return {"intake": self.intake_url, "billing": self.billing_url}.get(service)
 
     def resolved_holidays_file(self) -> Path | None:
         if self.holidays_file is not None:

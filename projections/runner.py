@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from projections.base import REGISTRY, TRACKING, Context, Projection, new_generation
@@ -169,34 +169,65 @@ def rebuild(
     progress: Progress | None = None,
     context: Context | None = None,
 ) -> str:
-    """Build a fresh generation from position 0, then swap it in atomically; returns it."""
-    fresh = cls(new_generation(), context)
+    """Build a fresh generation of one projection from position 0 and swap it in; returns it."""
+    built = rebuild_all([cls], store, sources, batch=batch, progress=progress, context=context)
+    return built[cls.name]
+
+
+def rebuild_all(
+    classes: Sequence[type[Projection]],
+    store: ViewStore,
+    sources: Sources,
+    *,
+    batch: int = 5000,
+    progress: Progress | None = None,
+    context: Context | None = None,
+) -> dict[str, str]:
+    """Build fresh generations of several projections from position 0 in one pass over the
+    logs (each batch read and decoded once, applied to each), then swap them all in atomically
+    while the live generations keep answering; returns the new generations by name."""
+    fresh = [cls(new_generation(), context) for cls in classes]
     with store.transaction() as cur:
-        fresh.create(cur)
-    batcher = Batcher(fresh, sources, batch)
+        for projection in fresh:
+            projection.create(cur)
+    streams = sources.only(tuple(sorted({s for p in fresh for s in p.streams})))
     after: dict[str, int] = {}
-    while messages := batcher.read(after):  # the bulk, while the live generation answers
-        with store.transaction() as cur:
-            batcher.apply(cur, messages)
-            after = positions(cur, fresh.tracker)
+
+    def read() -> list[Message]:
+        messages: list[Message] = []
+        for stream in streams.streams:
+            messages += streams.read(stream, after.get(stream, 0), batch)
+        return messages
+
+    def apply(cur: Cursor, messages: list[Message]) -> None:
+        for projection in fresh:
+            mine = [m for m in messages if m.stream in projection.streams]
+            if mine:
+                Batcher(projection, streams, batch).apply(cur, mine)
+        for m in messages:
+            after[m.stream] = m.position
         if progress:
             progress(len(messages))
-    with store.transaction() as cur:  # the swap: the live runner waits on the registry lock
-        old = live_generation(cur, cls.name, lock=True)
-        while messages := batcher.read(after):
-            batcher.apply(cur, messages)
-            after = positions(cur, fresh.tracker)
-            if progress:
-                progress(len(messages))
-        fresh.point_views(cur)
-        cur.execute(
-            "INSERT INTO projection_registry VALUES (?, ?, ?) ON CONFLICT (projection) "
-            "DO UPDATE SET generation = excluded.generation, version = excluded.version",
-            (cls.name, fresh.generation, cls.version),
-        )
-        if old is not None:
-            cls(old[0], context).drop(cur)
-    return fresh.generation
+
+    while messages := read():  # the bulk, while the live generations answer
+        with store.transaction() as cur:
+            apply(cur, messages)
+    with store.transaction() as cur:  # the swap: live runners wait on the registry locks
+        olds = {cls.name: live_generation(cur, cls.name, lock=True) for cls in classes}
+        while messages := read():
+            apply(cur, messages)
+        for projection in fresh:
+            cls = type(projection)
+            projection.point_views(cur)
+            cur.execute(
+                "INSERT INTO projection_registry VALUES (?, ?, ?) ON CONFLICT (projection) "
+                "DO UPDATE SET generation = excluded.generation, version = excluded.version",
+                (cls.name, projection.generation, cls.version),
+            )
+            old = olds[cls.name]
+            if old is not None:
+                cls(old[0], context).drop(cur)
+    return {type(p).name: p.generation for p in fresh}
 
 
 def heads(sources: Sources, streams: tuple[str, ...]) -> dict[str, Any]:

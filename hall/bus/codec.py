@@ -36,6 +36,7 @@ EVENT_ID, TYPE, SCHEMA, PREV, NATIVE = (
     "prev-position",
     "native-types",
 )
+KEYS = ("case_no", "batch_no", "code", "kind", "originator_id")
 _CATALOGUE_EVENTS = uuid.uuid5(uuid.NAMESPACE_URL, "hall:bus")
 _PARSE: dict[str, Any] = {
     "datetime": datetime.fromisoformat,
@@ -58,8 +59,10 @@ class Record:
 
 
 def key_of(body: Mapping[str, Any], service: str) -> str:
-    """The partition key: the case (the batch for remittances, the code for catalogue events)."""
-    for field in ("case_no", "batch_no", "code", "kind", "originator_id"):
+    """The partition key: the case (the batch for remittances, the code for catalogue events);
+    supervision's events by the finding or file they belong to."""
+    fields = ("originator_id",) if service == "supervision" else KEYS
+    for field in fields:
         value = body.get(field)
         if value:
             return str(value)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka import ConsumerRebalanceListener, KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.structs import OffsetAndMetadata
 
 from hall.bus import metrics
@@ -55,6 +56,24 @@ def consumer_config(settings: BusSettings, group: str) -> dict[str, Any]:
     if api_version is not None:
         config["api_version"] = api_version  # Tansu needs 2.5 for group membership
     return config
+
+
+def wait_for_topics(settings: BusSettings, topics: list[str], wait: float, who: str) -> None:
+    """The relays create the topics; a consumer started first waits for them."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            described = admin.describe_topics(topics)
+            missing = [t["name"] for t in described if t["error_code"] or not t["partitions"]]
+            if not missing:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no topic {', '.join(missing)}: is the relay running?")
+            log.info("%s: waiting for %s", who, ", ".join(missing))
+            time.sleep(1.0)  # the broker has no "topic created" notification to wait on
+    finally:
+        admin.close()
 
 
 def stream_of(tp: TopicPartition) -> str:
@@ -167,12 +186,22 @@ class KafkaSource:
         for stream, part in self.partitions.items():
             end = self.consumer.highwater(part.tp)
             start = part.buffer[0].offset if part.buffer else part.fetched
+            if start is None and end is not None:  # nothing fetched yet: maybe nothing there
+                start = self.consumer.position(part.tp, timeout_ms=1000)
             if end is not None and start is not None:
                 lags[stream] = max(0, end - start)
                 metrics.CONSUMER_LAG.labels(self.group, part.tp.topic, part.tp.partition).set(
                     lags[stream]
                 )
         return lags
+
+    def caught_up(self) -> bool:
+        """Whether partitions are assigned and each is applied to the end the broker reported
+        (a partition whose end is not known yet is not caught up)."""
+        lags = self.lag()
+        return (
+            bool(self.partitions) and set(lags) == set(self.partitions) and not any(lags.values())
+        )
 
     def close(self) -> None:
         try:

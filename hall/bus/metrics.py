@@ -42,6 +42,10 @@ PROJECTION_ERRORS = Counter(
     "hall_projection_errors_total", "Failed projection rounds (then retried)", ["projection"]
 )
 
+SUPERVISION_ERRORS = Counter(
+    "hall_supervision_errors_total", "Failed supervision rounds (then retried)"
+)
+
 Health = Callable[[], tuple[bool, str]]
 
 

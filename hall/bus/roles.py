@@ -169,9 +169,11 @@ def supervise(
     metrics_port: Annotated[int, typer.Option(help="Port for /healthz and /metrics.")] = 9103,
     data_dir: DataDir = None,
 ) -> None:
-    """Raise supervision findings from intake's and billing's events, read from their stores
-    (the same database in every layout; reading them from Kafka is not wired yet)."""
-    from hall.bus.services import opened
+    """Raise supervision findings from intake's and billing's events: from Kafka (consumer
+    group <prefix>.supervise) when HALL_KAFKA_BOOTSTRAP is set, else from their stores.
+    Run one per supervision store."""
+    from hall.bus.services import CONSUMED, opened
+    from hall.metrics import FINDINGS_RAISED
     from hall.stores import store_env
     from projections.sources import EventSource, Sources
     from services.supervision.application import Supervision
@@ -181,8 +183,28 @@ def supervise(
     settings = _settings(data_dir)
     stop = _until_stopped()
     app_ = Supervision(store_env(settings, "supervision"), calendar=_calendar(settings))
+    app_.on_raised.append(lambda rule: FINDINGS_RAISED.labels(rule).inc())
     try:
-        with opened(settings, ["intake", "billing"]) as logs:
+        if settings.kafka_bootstrap:
+            from hall.bus.supervisor import KafkaSupervisor
+
+            supervisor = KafkaSupervisor(app_, settings)
+            server = MetricsServer(
+                metrics_host,
+                metrics_port,
+                lambda: (  # healthy while joining: the topics may not exist yet
+                    supervisor.last_round is None or supervisor.healthy(),
+                    f"{supervisor.follower.errors} failed rounds",
+                ),
+            )
+            supervisor.prepare()
+            supervisor.start()
+            typer.echo("supervising intake and billing from Kafka")
+            stop.wait()
+            supervisor.stop()
+            server.close()
+            return
+        with opened(settings, list(CONSUMED)) as logs:
             follower = Follower(app_, Sources(*[cast(EventSource, log) for log in logs.values()]))
             follower.start()
 

@@ -1,7 +1,8 @@
 """The services whose logs go on the bus, opened from the settings (the bus's composition root).
 
 Intake publishes cases and the catalogue; billing its money events and its own bookkeeping
-(``billing.<aggregate>.<event>``).  Supervision joins once its findings have a contract shape.
+(``billing.<aggregate>.<event>``); supervision its findings and the files behind them
+(``supervision.<aggregate>.<event>``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from eventsourcing.application import Application
 
 from hall.bus.settings import BusSettings
-from hall.followers import billing_log, intake_log
+from hall.followers import billing_log, intake_log, supervision_log
 from hall.stores import store_env
 from projections.sources import StoreLog
 from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
@@ -34,6 +35,13 @@ def _billing(settings: BusSettings) -> tuple[Application[Any], StoreLog]:
     return app, billing_log(app)
 
 
+def _supervision(settings: BusSettings) -> tuple[Application[Any], StoreLog]:
+    from services.supervision.application import Supervision
+
+    app = Supervision(store_env(settings, "supervision"))
+    return app, supervision_log(app)
+
+
 class _NoDecisions:
     """Billing's case directory, never asked: a relay only reads the log."""
 
@@ -44,7 +52,9 @@ class _NoDecisions:
 OPENERS: dict[str, Callable[[BusSettings], tuple[Application[Any], StoreLog]]] = {
     "intake": _intake,
     "billing": _billing,
+    "supervision": _supervision,
 }
+CONSUMED = ("intake", "billing")  # the logs hall's own consumers read (supervision's is not)
 
 
 @contextmanager

@@ -12,10 +12,10 @@ import logging
 import threading
 import time
 
-from kafka import KafkaAdminClient, KafkaConsumer
+from kafka import KafkaConsumer
 
 from hall.bus import metrics
-from hall.bus.kafka_source import KafkaSource, KafkaSources, consumer_config
+from hall.bus.kafka_source import KafkaSource, KafkaSources, consumer_config, wait_for_topics
 from hall.bus.settings import BusSettings
 from projections.base import Context, Projection
 from projections.runner import Projector, install, live_generation, rebuild
@@ -54,6 +54,7 @@ class KafkaProjector:
             cls, store, KafkaSources(self.source), batch=batch, context=context
         )
         self.applied = 0
+        self.progressed = threading.Condition()  # notified after each round that applied events
         self.last_round: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -64,7 +65,7 @@ class KafkaProjector:
         Without the stores, a missing model starts empty and is built from the topics alone,
         which then must still hold every event (retention without limit).
         """
-        self._wait_for_topics(wait)
+        wait_for_topics(self.settings, sorted(self.source.logical), wait, self.cls.name)
         self.source.subscribe()
         for attempt in range(5):
             try:
@@ -90,23 +91,6 @@ class KafkaProjector:
         else:
             raise RuntimeError(f"{self.cls.name} changed version: rebuild it from the stores")
 
-    def _wait_for_topics(self, wait: float) -> None:
-        """The relays create the topics; a worker started first waits for them."""
-        admin = KafkaAdminClient(bootstrap_servers=self.settings.kafka_bootstrap)
-        deadline = time.monotonic() + wait
-        try:
-            while True:
-                described = admin.describe_topics(sorted(self.source.logical))
-                missing = [t["name"] for t in described if t["error_code"] or not t["partitions"]]
-                if not missing:
-                    return
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no topic {', '.join(missing)}: is the relay running?")
-                log.info("%s: waiting for %s", self.cls.name, ", ".join(missing))
-                time.sleep(1.0)
-        finally:
-            admin.close()
-
     def round(self) -> int:
         """Poll once, apply what arrived; returns how many events were applied."""
         self.source.poll(self.poll_ms)
@@ -118,7 +102,10 @@ class KafkaProjector:
             applied += max(n, 0)  # -1: positions moved under us (a rebalance): read again
         self.source.commit()
         self.source.lag()
-        self.applied += applied
+        if applied:
+            with self.progressed:
+                self.applied += applied
+                self.progressed.notify_all()
         self.last_round = time.monotonic()
         metrics.PROJECTED.labels(self.cls.name).inc(applied)
         return applied

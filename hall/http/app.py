@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
@@ -31,9 +32,11 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
         running = hall or Hall.start(settings or Settings())
         app.state.hall = running
         app.state.tokens = TokenCheck(running)
+        app.state.upstream = httpx.AsyncClient(timeout=30)  # forwarding (``--role``)
         try:
             yield
         finally:
+            await app.state.upstream.aclose()
             if hall is None:  # a hall passed in belongs to the caller
                 running.close()
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from events import AnyEvent, ContractError, content_digest, owner_of, parse_event
 from hall.http.auth import HallDep, requires
 from hall.http.errors import ApiError, error_body, status_of
+from hall.http.forward import forward
 from hall.metrics import EVENTS_POSTED
 from services.ingest import Actor, Posted, Rejection
 
@@ -33,9 +34,10 @@ async def post_events(
     request: Request,
     hall: HallDep,
     actor: Annotated[Actor, Depends(requires("window", "cashier"))],
-) -> dict[str, Any]:
+) -> Any:
     """Record one event or an atomic batch of up to 500 (all or nothing, idempotent by id)."""
-    raw_events = _raw_events(await _json(request))
+    body = await request.body()
+    raw_events = _raw_events(_json(body))
     parsed = [_parse(index, raw) for index, raw in enumerate(raw_events)]
     owner = owner_of(parsed[0])
     for index, event in enumerate(parsed):
@@ -49,8 +51,8 @@ async def post_events(
             )
     posted = [_admit(index, event, actor) for index, event in enumerate(parsed)]
     committer = hall.committers.get(owner)
-    if committer is None:
-        raise ApiError(422, "unsupported_event", f"{owner} events are not taken yet")
+    if committer is None:  # ``hall serve --role``: another process records these
+        return await forward(request, body, owner)
     outcome = await asyncio.wrap_future(committer.submit(posted))
     if isinstance(outcome, Rejection):
         raise ApiError(
@@ -70,9 +72,9 @@ async def post_events(
     }
 
 
-async def _json(request: Request) -> Any:
+def _json(body: bytes) -> Any:
     try:
-        return json.loads(await request.body())
+        return json.loads(body)
     except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, too many digits or levels
         raise ApiError(422, "invalid_json", f"the body is not JSON: {error}") from None
 

@@ -15,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from hall.http.auth import HallDep, requires
 from hall.http.errors import ApiError
+from hall.http.forward import misdirected
 from services.billing.cashbook import cash_book
 from services.billing.statement import BadStatement
 from services.ingest import Actor
@@ -58,6 +59,8 @@ def import_statement(body: StatementIn, hall: HallDep, actor: Cashier) -> dict[s
     a header line is optional.  Each day of the file is reconciled on its own and recorded as
     an event; a day whose statement is already in force answers ``unchanged``.
     """
+    if "billing" not in hall.settings.served:  # another process is billing's writer
+        raise misdirected(hall.settings, "billing")
     try:
         days = hall.billing.import_statement(body.csv, actor.terminal_id)
     except BadStatement as error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
@@ -35,6 +35,7 @@ from services.supervision.rules import NAMES, Context, Thresholds
 from services.supervision.scorecard import Scorecard, quarter_days, report, scorecard_id
 
 T = TypeVar("T")
+RAISED: type[Any] = Finding.Raised  # type: ignore[attr-defined]  # made by the @event decorator
 RETRIES = 5
 MAX_DAYS = 366
 
@@ -68,6 +69,9 @@ class Supervision(Application[UUID]):
         # One transaction at a time in this process: the follower's passes change cached
         # aggregates in place, and supervisors' commands and queries must not see them midway.
         self.lock = threading.RLock()
+        # Called with each new finding's rule once it is committed (the hosting process counts
+        # them in its metrics; the service itself knows no metrics library).
+        self.on_raised: list[Callable[[str], None]] = []
 
     def construct_recorder(self) -> ProcessRecorder:
         return self.factory.process_recorder()
@@ -123,6 +127,10 @@ class Supervision(Application[UUID]):
         recordings = self._record(processing)
         self._take_snapshots(processing)
         self._notify(recordings)
+        for raised in processing.events:
+            if isinstance(raised, RAISED):
+                for hook in self.on_raised:
+                    hook(raised.rule)
 
     def _forget(self, idents: list[UUID]) -> None:
         """Drop cached aggregates: another writer may have changed them."""

@@ -54,19 +54,24 @@ class Follower:
         tick_every: float = 60.0,
         poll: float = 0.5,
         wake: threading.Event | None = None,
+        names: tuple[str, ...] | None = None,
     ) -> None:
         self.app, self.sources, self.clock = app, sources, clock
+        # The logical streams followed ("intake", "billing"); on Kafka the streams read are
+        # their currently assigned partitions, which change with rebalances.
+        self.names = names or sources.streams
         self.batch, self.settle, self.tick_every, self.poll = batch, settle, tick_every, poll
         self.wake = wake or threading.Event()
-        self.errors = self.conflicts = 0
+        self.errors = self.conflicts = self.judged = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def step(self) -> int:
         """Judge the next run of one stream in one transaction; how many messages (0: none)."""
+        sources = self.sources.only(self.names)
         heads: dict[str, list[Message]] = {}
-        for stream in self.sources.streams:
-            read = self.sources.read(stream, self.app.position(stream), self.batch)
+        for stream in sources.streams:
+            read = sources.read(stream, self._position(sources, stream), self.batch)
             if read:
                 heads[stream] = read
         if not heads:
@@ -75,7 +80,7 @@ class Follower:
         stream = min(heads, key=lambda s: (firsts[s] or EARLIEST, s))
         others = [first for s, first in firsts.items() if s != stream and first is not None]
         limit = min(others, default=None)
-        if len(heads) < len(self.sources.streams):  # a caught-up stream may still get older news
+        if len(heads) < len(sources.streams):  # a caught-up stream may still get older news
             settled = self.clock() - self.settle
             limit = settled if limit is None else min(limit, settled)
         run: list[Message] = []
@@ -91,7 +96,17 @@ class Follower:
             self.conflicts += 1
             log.info("supervision: write conflict on %s, reading again", stream)
             return CONFLICT
+        self.judged += len(run)
         return len(run)
+
+    def _position(self, sources: Sources, stream: str) -> int:
+        """Where ``stream`` resumes: its tracked position, or, for a Kafka partition never
+        tracked, the position its service's log was judged to from the store."""
+        tracked = self.app.position(stream)
+        if tracked or stream in self.names:
+            return tracked
+        logical = {name: self.app.position(name) for name in self.names}
+        return sources.start(stream, {name: p for name, p in logical.items() if p})
 
     def tick(self) -> bool:
         """Let supervision's time reach now (less the settling delay)."""

@@ -30,6 +30,7 @@ from hall.bus.settings import BusSettings
 from hall.settings import Settings
 from tests.conftest import store_settings
 from tests.operations.server import free_port
+from tests.supervision.conftest import clock, teller, watch  # noqa: F401 (supervision's stories)
 
 
 class Tansu:

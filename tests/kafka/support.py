@@ -21,7 +21,7 @@ from hall.bus.codec import Record, decode
 from hall.bus.relay import Relay, RelayTracking
 from hall.bus.services import tracking_store
 from hall.bus.settings import BusSettings
-from hall.followers import billing_log, intake_log
+from hall.followers import billing_log, intake_log, supervision_log
 from hall.runtime import Hall
 from projections.base import Projection
 from projections.sources import Message, StoreLog
@@ -65,7 +65,8 @@ def workload(desk: Desk, cases: int, seed: int, prefix: str = "2026-K") -> int:
 
 
 def store_log(hall: Hall, service: str) -> StoreLog:
-    return billing_log(hall.billing) if service == "billing" else intake_log(hall.intake)
+    logs = {"intake": intake_log, "billing": billing_log, "supervision": supervision_log}
+    return logs[service](getattr(hall, service))
 
 
 @contextmanager
@@ -165,7 +166,11 @@ def bus_env(bus: BusSettings, **extra: object) -> dict[str, str]:
         "HALL_KAFKA_PARTITIONS": str(bus.kafka_partitions),
     }
     if bus.database_url:
-        env |= {"HALL_DATABASE_URL": bus.database_url, "HALL_DATABASE_SCHEMA": bus.database_schema}
+        env |= {
+            "HALL_DATABASE_URL": bus.database_url,
+            "HALL_DATABASE_SCHEMA": bus.database_schema,
+            "HALL_POOL_SIZE": str(bus.pool_size),  # many processes, two test workers, one server
+        }
     return env | {f"HALL_{k.upper()}": str(v) for k, v in extra.items()}
 
 

@@ -38,6 +38,7 @@ class Server:
             env |= {
                 "HALL_DATABASE_URL": self.settings.database_url,
                 "HALL_DATABASE_SCHEMA": self.settings.database_schema,
+                "HALL_POOL_SIZE": str(self.settings.pool_size),  # two workers share PostgreSQL
             }
         return env
 
