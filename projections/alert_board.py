@@ -19,7 +19,7 @@ from typing import Any
 
 from projections.base import Context, Projection
 from projections.sources import Message
-from projections.viewstore import Cursor
+from projections.viewstore import Cursor, upsert
 from services.intake.clock import Pause, china_date, working_days_left, working_days_used
 from services.intake.deadline import CaseClock
 
@@ -61,11 +61,11 @@ class AlertBoard(Projection):
             _advance(
                 rows.setdefault(m.body["case_no"], {"case_no": m.body["case_no"], "events": []}), m
             )
-        marks = ", ".join("?" * len(COLUMNS))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-        cur.executemany(
-            f"INSERT INTO {self.t('cases')} ({', '.join(COLUMNS)}) VALUES ({marks}) "  # noqa: S608
-            f"ON CONFLICT (case_no) DO UPDATE SET {updates}",
+        upsert(
+            cur,
+            self.t("cases"),
+            COLUMNS,
+            1,
             [
                 tuple(json.dumps(r["events"]) if c == "events" else r.get(c) for c in COLUMNS)
                 for r in rows.values()

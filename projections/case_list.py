@@ -10,7 +10,7 @@ from typing import Any
 
 from projections.base import Projection
 from projections.sources import Message
-from projections.viewstore import Cursor
+from projections.viewstore import Cursor, upsert
 from services.intake.clock import WorkCalendar, china_date
 from services.intake.deadline import CaseClock
 
@@ -63,12 +63,12 @@ class CaseList(Projection):
                 "paused": int(clock.paused),
                 "clock": json.dumps(clock.to_dict()),
             }
-        marks = ", ".join("?" * len(COLUMNS))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-        cur.executemany(
-            f"INSERT INTO {self.t('cases')} ({', '.join(COLUMNS)}) VALUES ({marks}) "  # noqa: S608
-            f"ON CONFLICT (case_no) DO UPDATE SET {updates}",
-            [tuple(row.get(c) for c in COLUMNS) for row in rows.values()],
+        upsert(
+            cur,
+            self.t("cases"),
+            COLUMNS,
+            1,
+            [tuple(r.get(c) for c in COLUMNS) for r in rows.values()],
         )
 
     def _load(self, cur: Cursor, case_nos: set[str]) -> dict[str, dict[str, Any]]:

@@ -26,7 +26,7 @@ from typing import Any
 
 from projections.base import Projection
 from projections.sources import Message
-from projections.viewstore import Cursor
+from projections.viewstore import Cursor, upsert
 from services.intake.catalogue import entry_id
 from services.intake.clock import (
     Pause,
@@ -167,10 +167,8 @@ class Completion(Projection):
     ) -> None:
         for row in rows:
             row["events_json"] = json.dumps(row["events"])
-        cur.executemany(_upsert(self.t("cases"), FACTS, 1), [_FACTS_OF(r) for r in rows])
-        cur.executemany(
-            _upsert(self.t("pending"), PENDING, 1), [_PENDING_OF(r) for r in rows if is_open(r)]
-        )
+        upsert(cur, self.t("cases"), FACTS, 1, [_FACTS_OF(r) for r in rows])
+        upsert(cur, self.t("pending"), PENDING, 1, [_PENDING_OF(r) for r in rows if is_open(r)])
         cur.executemany(
             f"DELETE FROM {self.t('pending')} WHERE case_no = ?",  # noqa: S608
             [(r["case_no"],) for r in rows if r["case_no"] in was_open and not is_open(r)],
@@ -181,9 +179,14 @@ class Completion(Projection):
             for key, vector in changed.items():
                 total = rolled.setdefault(_grain_key(key, dimensions), [0] * len(COUNTERS))
                 total[:] = [a + b for a, b in zip(total, vector, strict=True)]
-            cur.executemany(
-                _increment(self.t(grain), dimensions),
+            table = self.t(grain)
+            upsert(
+                cur,
+                table,
+                (*dimensions, *COUNTERS),
+                len(dimensions),
                 [(*key, *vector) for key, vector in rolled.items() if any(vector)],
+                updates=", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS),
             )
 
 
@@ -193,24 +196,6 @@ def is_open(row: Mapping[str, Any]) -> bool:
         row.get("accepted_at") is not None
         and row.get("completed_at") is None
         and (row.get("withdrawn_at") is None)
-    )
-
-
-def _upsert(table: str, columns: Sequence[str], keys: int) -> str:
-    marks = ", ".join("?" * len(columns))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[keys:])
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {updates}"
-    )
-
-
-def _increment(table: str, dimensions: Sequence[str]) -> str:
-    columns = (*dimensions, *COUNTERS)
-    adds = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(dimensions)}) DO UPDATE SET {adds}"
     )
 
 

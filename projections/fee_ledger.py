@@ -14,7 +14,7 @@ from typing import Any
 
 from projections.base import Projection
 from projections.sources import Message
-from projections.viewstore import Cursor
+from projections.viewstore import Cursor, upsert
 from services.intake.clock import china_date
 
 ZERO = Decimal("0.00")
@@ -89,14 +89,18 @@ class FeeLedger(Projection):
         receipts: dict[str, Any],
         days: dict[tuple[str, str], dict[str, Decimal]],
     ) -> None:
-        cur.executemany(
-            f"INSERT INTO {self.t('accounts')} VALUES (?, ?) "  # noqa: S608
-            "ON CONFLICT (case_no) DO UPDATE SET department = excluded.department",
+        upsert(
+            cur,
+            self.t("accounts"),
+            ("case_no", "department"),
+            1,
             [(case_no, a["department"]) for case_no, a in accounts.items()],
         )
-        cur.executemany(
-            f"INSERT INTO {self.t('receipts')} VALUES (?, ?, ?, ?) ON CONFLICT (receipt_no) "  # noqa: S608
-            "DO UPDATE SET paid = excluded.paid, refunded = excluded.refunded",
+        upsert(
+            cur,
+            self.t("receipts"),
+            ("receipt_no", "department", "paid", "refunded"),
+            1,
             [(n, r["department"], str(r["paid"]), str(r["refunded"])) for n, r in receipts.items()],
         )
         if not days:
@@ -110,10 +114,11 @@ class FeeLedger(Projection):
             )
             row = cur.fetchone()
             existing[day, department] = row
-        cur.executemany(
-            f"INSERT INTO {self.t('days')} VALUES (?, ?, ?, ?, ?) ON CONFLICT (day, department) "  # noqa: S608
-            "DO UPDATE SET collected = excluded.collected, refunded = excluded.refunded, "
-            "remitted = excluded.remitted",
+        upsert(
+            cur,
+            self.t("days"),
+            ("day", "department", *MONEY),
+            2,
             [
                 (
                     day,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from projections.base import REGISTRY, TRACKING, Context, Projection, new_generation
@@ -165,7 +166,7 @@ def rebuild(
     store: ViewStore,
     sources: Sources,
     *,
-    batch: int = 5000,
+    batch: int = 20000,
     progress: Progress | None = None,
     context: Context | None = None,
 ) -> str:
@@ -179,7 +180,7 @@ def rebuild_all(
     store: ViewStore,
     sources: Sources,
     *,
-    batch: int = 5000,
+    batch: int = 20000,
     progress: Progress | None = None,
     context: Context | None = None,
 ) -> dict[str, str]:
@@ -197,6 +198,8 @@ def rebuild_all(
         messages: list[Message] = []
         for stream in streams.streams:
             messages += streams.read(stream, after.get(stream, 0), batch)
+        for m in messages:
+            after[m.stream] = m.position
         return messages
 
     def apply(cur: Cursor, messages: list[Message]) -> None:
@@ -204,14 +207,17 @@ def rebuild_all(
             mine = [m for m in messages if m.stream in projection.streams]
             if mine:
                 Batcher(projection, streams, batch).apply(cur, mine)
-        for m in messages:
-            after[m.stream] = m.position
         if progress:
             progress(len(messages))
 
-    while messages := read():  # the bulk, while the live generations answer
-        with store.transaction() as cur:
-            apply(cur, messages)
+    # The bulk, while the live generations answer.  The next batch is read and decoded while
+    # this one is written: the writes mostly wait on the database, with the GIL released.
+    with ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader:
+        upcoming = reader.submit(read)
+        while messages := upcoming.result():
+            upcoming = reader.submit(read)
+            with store.transaction() as cur:
+                apply(cur, messages)
     with store.transaction() as cur:  # the swap: live runners wait on the registry locks
         olds = {cls.name: live_generation(cur, cls.name, lock=True) for cls in classes}
         while messages := read():

@@ -48,6 +48,29 @@ class ViewStore(Protocol):
     def close(self) -> None: ...
 
 
+def upsert(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    keys: int,
+    rows: Sequence[Sequence[Any]],
+    updates: str | None = None,
+) -> None:
+    """Insert ``rows`` or, where the first ``keys`` columns exist already, update the rest
+    (``updates`` replaces the default ``c = excluded.c``).
+
+    One statement per row through ``executemany`` (psycopg pipelines them): measured on a
+    50,000-event rebuild, many-row ``VALUES`` statements took several times longer.
+    """
+    if updates is None:
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[keys:])
+    cur.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {updates}",
+        rows,
+    )
+
+
 class SQLiteViews:
     """Read models in one SQLite file (WAL: readers never wait for the projector)."""
 

@@ -8,7 +8,7 @@ projection can keep it in a table between batches.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -26,6 +26,14 @@ STATUS_AFTER = {
     "case.delivered": "delivered",
 }
 CLOSED = frozenset({"refused", "withdrawn"})
+DATES = (  # the clock's date fields, ISO text in its plain form
+    "received_on",
+    "accepted_on",
+    "first_notice_on",
+    "completed_on",
+    "restarted_on",
+    "supplement_since",
+)
 
 
 @dataclass
@@ -111,10 +119,17 @@ class CaseClock:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, date):
-                data[key] = value.isoformat()
+        # By hand, not dataclasses.asdict: this runs once per case per projection batch, and
+        # asdict's deep copies were a tenth of a rebuild.
+        data: dict[str, Any] = {
+            "status": self.status,
+            "limit_days": self.limit_days,
+            "pause_on_supplement": self.pause_on_supplement,
+            "extension_days": self.extension_days,
+        }
+        for key in DATES:
+            value = getattr(self, key)
+            data[key] = value.isoformat() if value is not None else None
         data["pauses"] = [[a.isoformat(), b.isoformat()] for a, b in self.pauses]
         data["open_pauses"] = {k: v.isoformat() for k, v in self.open_pauses.items()}
         return data
@@ -122,14 +137,7 @@ class CaseClock:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CaseClock:
         clock = cls(**{k: v for k, v in data.items() if k not in {"pauses", "open_pauses"}})
-        for key in (
-            "received_on",
-            "accepted_on",
-            "first_notice_on",
-            "completed_on",
-            "restarted_on",
-            "supplement_since",
-        ):
+        for key in DATES:
             value = getattr(clock, key)
             setattr(clock, key, date.fromisoformat(value) if value else None)
         clock.pauses = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in data["pauses"]]
