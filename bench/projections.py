@@ -7,8 +7,8 @@ Prints, from one run over the same log:
   into the contract's shape (what every projection must do anyway) — the baseline;
 - the rebuild rate of all projections together, and its ratio to the baseline
   (goals: ≥ 30,000 events/s and ≥ 0.5);
-- projection lag p50/p99 (commit → the case list shows it) while ingest runs at about half the
-  rate measured for it in this run (goal: p99 < 500 ms);
+- projection lag p50/p99 (commit → the case list shows it) while background terminals ingest at
+  about half the rate measured for it in this run, with the rate they reached (goal: p99 < 500 ms);
 - p99 latency of a year's completion report grouped by department (goal: < 50 ms).
 
 Events are created through the application layer (``record_group``: the same path HTTP posts
@@ -103,10 +103,30 @@ def report_latency(hall: Hall, runs: int = 200) -> list[float]:
     return timings
 
 
-def lag(hall: Hall, rate: float, seconds: float) -> list[float]:
-    """Post single case acceptances at ``rate``/s; time commit → visible in the case list."""
+def lag(hall: Hall, rate: float, seconds: float, loaders: int = 8) -> tuple[list[float], float]:
+    """Ingest case walks at about ``rate`` events/s in the background (``loaders`` terminals,
+    each pacing itself) while a probe posts one case acceptance every 50 ms and times commit →
+    visible in the case list.  Returns the lags (ms) and the ingest rate actually reached."""
     assert hall.followers is not None
     hall.followers.start()
+    stop = threading.Event()
+    sent = [0] * loaders
+
+    def load(k: int) -> None:
+        n, started = 20_000_000 + k * 1_000_000, time.monotonic()
+        while not stop.is_set():
+            posted = walk(n)
+            n += 1
+            hall.committers["intake"].submit(posted).result()
+            sent[k] += len(posted)
+            ahead = sent[k] / (rate / loaders) - (time.monotonic() - started)
+            if ahead > 0:
+                stop.wait(ahead)
+
+    threads = [threading.Thread(target=load, args=(k,)) for k in range(loaders)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
     lags: list[float] = []
     n, deadline = 10_000_000, time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -122,8 +142,11 @@ def lag(hall: Hall, rate: float, seconds: float) -> list[float]:
                     break
             time.sleep(0.002)
         lags.append((time.perf_counter() - committed) * 1000)
-        time.sleep(max(0.0, 1 / rate - lags[-1] / 1000))
-    return lags
+        time.sleep(0.05)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return lags, sum(sent) / (time.monotonic() - started)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -163,7 +186,7 @@ def main() -> None:
         rebuild_projections(hall.followers)
         rebuilt = count / (time.perf_counter() - started)
         latencies = report_latency(hall)
-        lags = lag(hall, ingest / 2, args.lag_seconds)
+        lags, loaded = lag(hall, ingest / 2, args.lag_seconds)
     finally:
         hall.close()
         with psycopg.connect(args.database_url, autocommit=True) as conn:
@@ -177,8 +200,9 @@ def main() -> None:
         f"{ok[rebuilt >= 30_000 and rebuilt / decoded >= 0.5]} (>= 30,000/s and >= 0.5)"
     )
     print(
-        f"lag at {ingest / 2:,.0f} events/s:     p50 {pct(lags, 50):.0f} ms  "
-        f"p99 {pct(lags, 99):.0f} ms  {ok[pct(lags, 99) < 500]} (p99 < 500 ms)"
+        f"lag, ingest at {loaded:,.0f} events/s (aimed at {ingest / 2:,.0f}): "
+        f"p50 {pct(lags, 50):.0f} ms  p99 {pct(lags, 99):.0f} ms  "
+        f"{ok[pct(lags, 99) < 500]} (p99 < 500 ms, {len(lags)} probes)"
     )
     print(
         f"year report by department:    p50 {pct(latencies, 50):.1f} ms  "
