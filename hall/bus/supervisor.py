@@ -79,16 +79,6 @@ class KafkaSupervisor:
         self.last_round = time.monotonic()
         return judged
 
-    def catch_up(self, rounds: int = 1000) -> int:
-        """Rounds until one judges nothing (tests and replays)."""
-        total = 0
-        for _ in range(rounds):
-            judged = self.round()
-            total += judged
-            if judged == 0 and self.source.partitions:
-                break
-        return total
-
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kafka-supervision")
         self._thread.start()
