@@ -151,7 +151,10 @@ class PostgresViews:
             conninfo,
             min_size=1,
             max_size=pool_size,
-            kwargs={"options": f"-c search_path={schema}"},
+            # Custom plans always: psycopg prepares a statement after a few runs, and a generic
+            # plan made while a rebuild's fresh table was nearly empty (a sequential scan) would
+            # serve every later batch; a 1,000,000-case rebuild slowed to a crawl that way.
+            kwargs={"options": f"-c search_path={schema} -c plan_cache_mode=force_custom_plan"},
             open=True,
         )
 

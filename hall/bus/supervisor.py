@@ -8,25 +8,25 @@ moves from one process to the distributed layout judges nothing twice.
 
 Run one ``hall supervise`` per supervision store.  Time passes (the tick) only when every
 assigned partition is applied to its end, so a backlog is judged before its due dates are.
+What the broker does not have yet (a relay stalled by a broker outage) it cannot wait for: such
+events are judged after time has passed them, when they arrive.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from datetime import timedelta
 
 from kafka import KafkaConsumer
 
 from hall.bus import metrics
+from hall.bus.consumer import ConsumerLoop
 from hall.bus.kafka_source import KafkaSource, KafkaSources, consumer_config, wait_for_topics
 from hall.bus.services import CONSUMED
 from hall.bus.settings import BusSettings
 from services.supervision.application import Supervision
 from services.supervision.follower import CONFLICT, Clock, Follower, utc_now
 
-log = logging.getLogger(__name__)
 ROUND_STEPS = 50  # follower steps per poll, so rebalances and heartbeats keep up
 
 
@@ -34,7 +34,7 @@ def group_of(settings: BusSettings) -> str:
     return f"{settings.kafka_topic_prefix}.supervise"
 
 
-class KafkaSupervisor:
+class KafkaSupervisor(ConsumerLoop):
     """Supervision's follower reading Kafka, in its own thread."""
 
     def __init__(
@@ -50,14 +50,11 @@ class KafkaSupervisor:
         self.settings, self.poll_ms, self.tick_every = settings, poll_ms, tick_every
         topics = {name: settings.topic(name) for name in CONSUMED}
         consumer = KafkaConsumer(**consumer_config(settings, group_of(settings)))
-        self.source = KafkaSource(consumer, topics)
+        super().__init__(KafkaSource(consumer, topics), "supervision")
         self.follower = Follower(
             app, KafkaSources(self.source), names=CONSUMED, settle=settle, clock=clock
         )
-        self.last_round: float | None = None
         self._next_tick = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def prepare(self, wait: float = 300.0) -> None:
         wait_for_topics(self.settings, sorted(self.source.logical), wait, "supervision")
@@ -76,30 +73,8 @@ class KafkaSupervisor:
         if self.source.caught_up() and time.monotonic() >= self._next_tick:
             self.follower.tick()
             self._next_tick = time.monotonic() + self.tick_every
-        self.last_round = time.monotonic()
         return judged
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="kafka-supervision")
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.round()
-            except Exception:  # a store or broker hiccup must not end supervision
-                self.follower.errors += 1
-                metrics.SUPERVISION_ERRORS.inc()
-                log.exception("supervision failed; retrying from the tracked positions")
-                self._stop.wait(1.0)
-        self.source.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        else:
-            self.source.close()
-
-    def healthy(self, within: float = 30.0) -> bool:
-        return self.last_round is not None and time.monotonic() - self.last_round < within
+    def failed(self) -> None:
+        self.follower.errors += 1
+        metrics.SUPERVISION_ERRORS.inc()

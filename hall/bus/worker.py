@@ -15,6 +15,7 @@ import time
 from kafka import KafkaConsumer
 
 from hall.bus import metrics
+from hall.bus.consumer import ConsumerLoop
 from hall.bus.kafka_source import KafkaSource, KafkaSources, consumer_config, wait_for_topics
 from hall.bus.settings import BusSettings
 from projections.base import Context, Projection
@@ -30,7 +31,7 @@ def group_of(settings: BusSettings, projection: type[Projection]) -> str:
     return f"{settings.kafka_topic_prefix}.project.{projection.name}"
 
 
-class KafkaProjector:
+class KafkaProjector(ConsumerLoop):
     """One read model kept up to date from Kafka, in its own thread."""
 
     def __init__(
@@ -49,15 +50,12 @@ class KafkaProjector:
         topics = {name: settings.topic(name) for name in cls.streams}
         group = group or group_of(settings, cls)
         consumer = KafkaConsumer(**consumer_config(settings, group))
-        self.source = KafkaSource(consumer, topics)
+        super().__init__(KafkaSource(consumer, topics), cls.name)
         self.projector = Projector(
             cls, store, KafkaSources(self.source), batch=batch, context=context
         )
         self.applied = 0
         self.progressed = threading.Condition()  # notified after each round that applied events
-        self.last_round: float | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def prepare(self, stores: Sources | None, wait: float = 300.0) -> None:
         """Build the read model from the stores if it is missing or its version changed.
@@ -106,30 +104,8 @@ class KafkaProjector:
             with self.progressed:
                 self.applied += applied
                 self.progressed.notify_all()
-        self.last_round = time.monotonic()
         metrics.PROJECTED.labels(self.cls.name).inc(applied)
         return applied
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name=f"kafka-{self.cls.name}")
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.round()
-            except Exception:  # a store or broker hiccup must not end the worker
-                metrics.PROJECTION_ERRORS.labels(self.cls.name).inc()
-                log.exception("projection %s failed; retrying", self.cls.name)
-                self._stop.wait(1.0)
-        self.source.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        else:
-            self.source.close()
-
-    def healthy(self, within: float = 30.0) -> bool:
-        return self.last_round is not None and time.monotonic() - self.last_round < within
+    def failed(self) -> None:
+        metrics.PROJECTION_ERRORS.labels(self.cls.name).inc()

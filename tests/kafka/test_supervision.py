@@ -4,7 +4,7 @@ nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,6 +57,16 @@ class FromKafka:
         self.supervisor.stop()
 
 
+def both(watch: Watch, kafka: FromKafka) -> Callable[[str], None]:
+    """Where the story looks: supervision from the stores, then from Kafka, at the same time."""
+
+    def look(until: str) -> None:
+        watch.run(until)
+        kafka.look(until)
+
+    return look
+
+
 CONSUMED = ("intake", "billing")
 PARTITIONS = 3
 
@@ -76,13 +86,8 @@ def test_supervision_from_kafka_raises_the_findings_supervision_from_the_stores_
     with relaying(hall, bus, "intake"), relaying(hall, bus, "billing"):
         kafka = FromKafka(app, bus, hall, clock)
         try:
-
-            def look(until: str) -> None:
-                watch.run(until)
-                kafka.look(until)
-
-            first_week(teller, look, money=True)
-            second_week(teller, look, money=True)
+            first_week(teller, both(watch, kafka), money=True)
+            second_week(teller, both(watch, kafka), money=True)
         finally:
             kafka.close()
     from_kafka = app.flags(*YEAR)
@@ -106,22 +111,14 @@ def test_a_restarted_kafka_supervisor_resumes_and_judges_nothing_twice(
         before = open_supervision(elsewhere, hall)
         kafka = FromKafka(before, bus, hall, clock)
 
-        def look_before(until: str) -> None:
-            watch.run(until)
-            kafka.look(until)
-
-        first_week(teller, look_before, money=True)
+        first_week(teller, both(watch, kafka), money=True)
         kafka.close()
         before.close()
 
         after = open_supervision(elsewhere, hall)  # a new process: same store, same group
         kafka = FromKafka(after, bus, hall, clock)
 
-        def look_after(until: str) -> None:
-            watch.run(until)
-            kafka.look(until)
-
-        second_week(teller, look_after, money=True)
+        second_week(teller, both(watch, kafka), money=True)
         kafka.close()
     from_kafka = after.flags(*YEAR)
     after.close()
