@@ -28,7 +28,12 @@ router = APIRouter(tags=["events"])
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}
     },
-    responses={409: {"description": "forbidden by state"}, 422: {"description": "malformed"}},
+    responses={
+        409: {"description": "forbidden by state"},
+        421: {"description": "another service's events, and no URL to forward them to"},
+        422: {"description": "malformed"},
+        503: {"description": "the API these events were forwarded to did not answer"},
+    },
 )
 async def post_events(
     request: Request,
