@@ -13,6 +13,8 @@ import logging
 import threading
 import time
 
+from eventsourcing.persistence import OperationalError
+
 from hall.bus.settings import BusSettings
 from hall.bus.worker import KafkaProjector
 from projections.base import Context
@@ -31,6 +33,7 @@ class KafkaCaseDirectory:
         group = f"{settings.kafka_topic_prefix}.billing.cases"
         self.worker = KafkaProjector(CaseDirectory, store, settings, Context(), group=group)
         self._stopping, self._lock = threading.Event(), threading.Lock()
+        self.ready = threading.Event()  # built and following: its answers mean something
         self._thread: threading.Thread | None = None
 
     def start(self, stores: Sources | None) -> KafkaCaseDirectory:
@@ -53,6 +56,7 @@ class KafkaCaseDirectory:
             with self._lock:
                 if not self._stopping.is_set():
                     self.worker.start()
+                    self.ready.set()
             return
 
     def stop(self) -> None:
@@ -64,6 +68,9 @@ class KafkaCaseDirectory:
 
     def department_of(self, case_no: str) -> str | None:
         deadline = time.monotonic() + self.wait
+        if not self.ready.wait(self.wait):
+            # Not "no such case": billing does not know yet (503 and the terminal retries).
+            raise OperationalError("billing has not read intake's cases yet: is the relay up?")
         worker = self.worker
         while True:
             seen = worker.applied
