@@ -54,6 +54,9 @@ class Hall:
         intake_env = store_env(settings, "intake") | WRITER_CACHE
         intake = Cases(intake_env, calendar=calendar)
         billing_env = store_env(settings, "billing") | {"AGGREGATE_CACHE_MAXSIZE": "20000"}
+        # A billing-only API on the bus knows cases from intake's topic; otherwise from intake.
+        from_kafka = follow and settings.role == "billing" and settings.kafka_bootstrap
+        directory = _case_directory_from_kafka(settings, intake) if from_kafka else None
         hall = cls(
             settings=settings,
             intake=intake,
@@ -68,19 +71,17 @@ class Hall:
             ),
             billing=FeeLedger(
                 billing_env,
-                cases=IntakeCaseDirectory(intake),
+                cases=directory or IntakeCaseDirectory(intake),
                 calendar=calendar,
                 deadline=DeadlineRule(
                     settings.remittance_deadline_days, settings.remittance_deadline_time
                 ),
             ),
+            case_directory=directory,
         )
         for service in settings.served:  # the other role's events go to its own process
             writer = hall.ingesting[service]
             hall.committers[service] = GroupCommitter(writer, settings.group_commit_max_events)
-        if follow and settings.role == "billing" and settings.kafka_bootstrap:
-            hall.case_directory = _case_directory_from_kafka(hall)
-            hall.billing.cases = hall.case_directory
         hall.followers = Followers(
             view_store(settings),
             Sources(*_logs(hall).values()),
@@ -160,15 +161,15 @@ def _logs(hall: Hall) -> dict[str, StoreLog]:
     return {"intake": intake_log(hall.intake), "billing": billing_log(hall.billing)}
 
 
-def _case_directory_from_kafka(hall: Hall) -> Any:
+def _case_directory_from_kafka(settings: Settings, intake: Cases) -> Any:
     """Billing-only API on the bus: its case directory follows intake's topic (built from
     intake's store the first time)."""
     from hall.bus.case_directory import KafkaCaseDirectory
     from hall.bus.settings import BusSettings
 
-    settings = BusSettings(**hall.settings.model_dump())
-    directory = KafkaCaseDirectory(view_store(settings), settings, settings.case_directory_wait)
-    return directory.start(Sources(intake_log(hall.intake)))
+    bus = BusSettings(**settings.model_dump())
+    directory = KafkaCaseDirectory(view_store(bus), bus, bus.case_directory_wait)
+    return directory.start(Sources(intake_log(intake)))
 
 
 def _holiday_table(settings: Settings) -> HolidayTable | None:

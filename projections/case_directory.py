@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from projections.base import Projection
 from projections.sources import Message
-from projections.viewstore import Cursor
+from projections.viewstore import Cursor, upsert
 
 OWNING = frozenset({"case.received", "case.accepted"})  # the events that name the item's owner
 
@@ -24,12 +24,7 @@ class CaseDirectory(Projection):
         owners = {
             m.body["case_no"]: m.body["item"]["department"] for m in messages if m.type in OWNING
         }
-        for case_no, department in owners.items():
-            cur.execute(
-                f"INSERT INTO {self.t('cases')} (case_no, department) VALUES (?, ?) "  # noqa: S608
-                "ON CONFLICT (case_no) DO UPDATE SET department = excluded.department",
-                (case_no, department),
-            )
+        upsert(cur, self.t("cases"), ("case_no", "department"), 1, list(owners.items()))
 
     @classmethod
     def department_of(cls, cur: Cursor, case_no: str) -> str | None:

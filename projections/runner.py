@@ -202,11 +202,13 @@ def rebuild_all(
             after[m.stream] = m.position
         return messages
 
+    batchers = [Batcher(projection, streams, batch) for projection in fresh]
+
     def apply(cur: Cursor, messages: list[Message]) -> None:
-        for projection in fresh:
-            mine = [m for m in messages if m.stream in projection.streams]
+        for batcher in batchers:
+            mine = [m for m in messages if m.stream in batcher.projection.streams]
             if mine:
-                Batcher(projection, streams, batch).apply(cur, mine)
+                batcher.apply(cur, mine)
         if progress:
             progress(len(messages))
 

@@ -4,6 +4,7 @@ that records them (or says where they belong), and terminals keep one address.""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,7 +18,9 @@ from tests.support import Desk, event
 LINE = [{"fee_code": "F1", "amount": "80.00"}]
 
 
+@contextmanager
 def desk_of(settings: Settings, **overrides: object) -> Iterator[Desk]:
+    """A desk at an API serving ``overrides["role"]``, on the test's stores."""
     hall = Hall.start(settings.model_copy(update=overrides), follow=False)
     try:
         with TestClient(create_app(hall=hall)) as client:
@@ -43,7 +46,7 @@ def billing_api(settings: Settings) -> Iterator[BillingApi]:
 def test_an_intake_only_api_says_where_money_events_go_and_records_nothing(
     settings: Settings,
 ) -> None:
-    for desk in desk_of(settings, role="intake"):
+    with desk_of(settings, role="intake") as desk:
         desk.record(event("case.accepted", "2026-R1"))
         fee = event("fee.assessed", "2026-R1", lines=LINE)
         response = desk.post(fee)
@@ -55,7 +58,7 @@ def test_an_intake_only_api_says_where_money_events_go_and_records_nothing(
 
 
 def test_a_billing_only_api_says_where_case_events_go(settings: Settings) -> None:
-    for desk in desk_of(settings, role="billing"):
+    with desk_of(settings, role="billing") as desk:
         response = desk.post(event("case.accepted", "2026-R2"))
 
         assert response.status_code == 421
@@ -64,7 +67,7 @@ def test_a_billing_only_api_says_where_case_events_go(settings: Settings) -> Non
 
 
 def test_an_intake_only_api_refuses_a_bank_statement_it_cannot_record(settings: Settings) -> None:
-    for desk in desk_of(settings, role="intake"):
+    with desk_of(settings, role="intake") as desk:
         csv = "date,bank_ref,receipt_no,amount,kind\n2026-03-02,B-1,R-1,80.00,paid\n"
         response = desk.client.post(
             "/v1/billing/statements", json={"csv": csv}, headers=desk.as_("CASHIER")
@@ -76,7 +79,7 @@ def test_an_intake_only_api_refuses_a_bank_statement_it_cannot_record(settings: 
 def test_an_intake_only_api_forwards_money_events_and_answers_what_billing_answered(
     settings: Settings, billing_api: BillingApi
 ) -> None:
-    for desk in desk_of(settings, role="intake", billing_url=billing_api.url):
+    with desk_of(settings, role="intake", billing_url=billing_api.url) as desk:
         desk.record(event("case.accepted", "2026-R3"))
         fee = event("fee.assessed", "2026-R3", lines=LINE)
 
@@ -101,7 +104,7 @@ def test_a_forward_to_an_api_that_does_not_answer_is_a_503_and_records_nothing(
     settings: Settings,
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
-    for desk in desk_of(settings, role="intake", billing_url=nowhere):
+    with desk_of(settings, role="intake", billing_url=nowhere) as desk:
         desk.record(event("case.accepted", "2026-R4"))
         response = desk.post(event("fee.assessed", "2026-R4", lines=LINE))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hall.bus.codec import Record
+from hall.bus.services import CONSUMED
 from hall.bus.settings import BusSettings
 from hall.bus.supervisor import KafkaSupervisor
 from hall.runtime import Hall
@@ -48,7 +49,7 @@ class FromKafka:
         self.supervisor.round()  # ticks at the end of a round that left nothing behind
         for service, head in heads.items():
             topic = self.bus.topic(service)
-            tracked = [self.app.position(f"{topic}/{p}") for p in range(PARTITIONS)]
+            tracked = [self.app.position(f"{topic}/{p}") for p in range(self.bus.kafka_partitions)]
             if max(tracked) < head:
                 return False
         return True
@@ -67,10 +68,6 @@ def both(watch: Watch, kafka: FromKafka) -> Callable[[str], None]:
     return look
 
 
-CONSUMED = ("intake", "billing")
-PARTITIONS = 3
-
-
 def test_supervision_from_kafka_raises_the_findings_supervision_from_the_stores_raises(
     teller: Teller,
     watch: Watch,
@@ -79,7 +76,6 @@ def test_supervision_from_kafka_raises_the_findings_supervision_from_the_stores_
     bus: BusSettings,
     elsewhere: Settings,
 ) -> None:
-    assert bus.kafka_partitions == PARTITIONS
     app = open_supervision(elsewhere, hall)
     raised: list[str] = []
     app.on_raised.append(raised.append)
