@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from hall import collector
 from hall.bus import roles
 from hall.settings import Settings
 
@@ -74,10 +75,17 @@ def serve(
 
         admin_token(settings)
         typer.echo(f"admin token: {settings.data_dir / 'admin.token'} (HALL_ADMIN_TOKEN overrides)")
+    api = create_app(settings)
+    collector.settle()
     # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan drains
     # the writers, so whatever was acknowledged is durable before the process exits.
     uvicorn.run(
-        create_app(settings), host=host, port=port, timeout_graceful_shutdown=30, log_level="info"
+        api,
+        host=host,
+        port=port,
+        timeout_graceful_shutdown=30,
+        log_level="info",
+        access_log=settings.access_log,
     )
 
 

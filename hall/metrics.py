@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_SECONDS = Histogram(
     "hall_request_seconds",
@@ -28,22 +28,43 @@ GROUP_BATCHES = Histogram(
 )
 
 
+class RequestTimer:
+    """Times every request by route and status, as a plain ASGI middleware.
+
+    Not ``@app.middleware("http")``: that wraps each request in task groups and memory
+    streams, measured here at ~290 µs of CPU per request, more than the rest of FastAPI.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500  # what the client gets if the app fails before answering
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            path = getattr(scope.get("route"), "path", "unmatched")
+            REQUEST_SECONDS.labels(scope["method"], path, status).observe(
+                time.perf_counter() - started
+            )
+
+
 def install(app: FastAPI) -> None:
     """Time every request and serve ``GET /metrics`` (any valid token: scrape with a bearer)."""
     from hall.http.auth import current_actor  # here: the HTTP layer imports the runtime
 
-    @app.middleware("http")
-    async def timed(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        REQUEST_SECONDS.labels(request.method, path, response.status_code).observe(
-            time.perf_counter() - started
-        )
-        return response
+    app.add_middleware(RequestTimer)
 
     @app.get(
         "/metrics",

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="Run the read models and supervision in this process. The distributed "
         "layout sets false on the API replicas: `hall project`/`hall supervise` run them.",
     )
+    access_log: bool = Field(
+        False,
+        description="Log a line per HTTP request. Off by default: terminals post thousands of "
+        "events a second at peak, and hall_request_seconds in /metrics counts every request.",
+    )
     kafka_bootstrap: str | None = Field(None, description="host:port of the Kafka bus, if any.")
     relays: bool = Field(
         True,

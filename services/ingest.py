@@ -197,7 +197,10 @@ class IngestingApplication(Application[UUID], Generic[A]):
                 for eid, (digest, ev) in new.items()
             ]
             try:
-                recordings = self.save(*uow.events, event_keys=keys)
+                # The event store directly, not ``save()``: save checks every object against
+                # the library's runtime protocols (~17 µs an event on Python 3.11), and these
+                # are known domain events of aggregates this application does not snapshot.
+                recordings = self.events.put(uow.events, event_keys=keys)
             except Exception:
                 self._forget(uow)  # e.g. another process wrote these aggregates meanwhile
                 raise

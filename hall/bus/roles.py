@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
+from hall import collector
 from hall.bus.metrics import MetricsServer
 from hall.bus.settings import BusSettings
 
@@ -46,9 +47,11 @@ def _until_stopped() -> threading.Event:
     return stop
 
 
-def _logging() -> None:
+def _starting() -> None:
+    """Logging and garbage-collector settings of a long-running role process."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("kafka").setLevel(logging.ERROR)  # reconnect chatter while a broker is down
+    collector.settle()
 
 
 @app.command()
@@ -66,7 +69,7 @@ def relay(
     from hall.bus.relay import Relay, RelayTracking
     from hall.bus.services import OPENERS, opened, tracking_store
 
-    _logging()
+    _starting()
     settings = _settings(data_dir)
     if not settings.kafka_bootstrap:
         raise typer.BadParameter("set HALL_KAFKA_BOOTSTRAP=host:port")
@@ -117,7 +120,7 @@ def project(
     from projections.base import Context
     from projections.sources import EventSource, Sources
 
-    _logging()
+    _starting()
     settings = _settings(data_dir)
     known = {cls.name: cls for cls in PROJECTIONS}
     unknown = sorted(set(projection or []) - set(known))
@@ -179,7 +182,7 @@ def supervise(
     from services.supervision.application import Supervision
     from services.supervision.follower import Follower
 
-    _logging()
+    _starting()
     settings = _settings(data_dir)
     stop = _until_stopped()
     app_ = Supervision(store_env(settings, "supervision"), calendar=_calendar(settings))

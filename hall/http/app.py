@@ -45,6 +45,9 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
         version="1.0.0",
         summary="Event-sourced case processing for government service halls",
         lifespan=lifespan,
+        # Prometheus (``hall.metrics``) measures requests; FastAPI's own OpenTelemetry hook
+        # otherwise asks for configured providers, reading the environment, on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     errors.install(app)
     metrics.install(app)

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
+from services.flatstate import FlatState
 from services.stamp import Stamp
 
 BILLING_NAMESPACE = uuid5(NAMESPACE_URL, "hall:billing")
@@ -60,22 +61,6 @@ class RemittanceExists(DomainError):
 
 class RemittanceAmountMismatch(DomainError):
     code = "remittance_amount_mismatch"
-
-
-class FlatState:
-    """For aggregates whose state is immutable values and flat lists or dicts of them.
-
-    The repository and each batch of a group commit copy aggregates before changing them; the
-    generic ``deepcopy`` walks every object and costs more than deciding a payment.  Copying
-    one level is enough here because no state holds a mutable value inside a list or dict.
-    """
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
-        twin = object.__new__(type(self))
-        twin.__dict__.update(
-            {k: v.copy() if isinstance(v, list | dict) else v for k, v in vars(self).items()}
-        )
-        return twin
 
 
 def account_id(case_no: str) -> UUID:

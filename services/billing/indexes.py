@@ -16,7 +16,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.billing.domainmodel import BILLING_NAMESPACE, FlatState
+from services.billing.domainmodel import BILLING_NAMESPACE
+from services.flatstate import FlatState
 
 
 def day_id(day: date) -> UUID:

@@ -23,9 +23,10 @@ from eventsourcing.domain import Aggregate, event
 
 from events.amounts import format_amount
 from services.billing.clock import CHINA
-from services.billing.domainmodel import BILLING_NAMESPACE, ZERO, FlatState
+from services.billing.domainmodel import BILLING_NAMESPACE, ZERO
 from services.billing.statement import KINDS, StatementLine
 from services.billing.views import Movement
+from services.flatstate import FlatState
 
 Pair = tuple[str, str]  # (receipt number, kind)
 

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
+from services.flatstate import FlatState
 from services.stamp import Stamp
 
 CASE_NAMESPACE = uuid5(NAMESPACE_URL, "hall:case")
@@ -93,7 +94,7 @@ def case_id(case_no: str) -> UUID:
     return uuid5(CASE_NAMESPACE, case_no)
 
 
-class Case(Aggregate):
+class Case(FlatState, Aggregate):
     """One application from receipt to delivery."""
 
     INITIAL_VERSION = 1
