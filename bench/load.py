@@ -26,19 +26,23 @@ WALK: list[tuple[str, dict[str, Any]]] = [
     ("case.completed", {}),
 ]
 BATCH_WALKS = 100  # 100 walks x 5 events = the contract's maximum batch of 500
-# --money: a case is accepted, then its fee assessed and paid at the bank window.
+# --money: a case's fee is assessed and paid at the bank window.  The cases are accepted
+# before the clock starts (in batches), so the phases time money events and nothing else.
 MONEY_WALK: list[tuple[str, dict[str, Any]]] = [
-    ("case.accepted", {"item_code": "LAND-REG", "window_no": "12"}),
     ("fee.assessed", {"lines": [{"fee_code": "F1", "amount": "80.00"}]}),
     ("fee.paid", {"amount": "80.00"}),
 ]
 MONEY = {"mode": False}  # set by bench.ingest --money before the phases run
+WALKS_PER_CLIENT_SECOND = 60  # (a): a client's most walks a second (2 POSTs of >= 8 ms each)
 
 
 def walk(case_no: str) -> list[dict[str, Any]]:
     """One case's events, fresh ids, stamped now (China time) so none is 'in the future'."""
+    return _events(case_no, MONEY_WALK if MONEY["mode"] else WALK)
+
+
+def _events(case_no: str, steps: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
     now = datetime.now(CHINA).isoformat(timespec="seconds")
-    steps = MONEY_WALK if MONEY["mode"] else WALK
     return [
         {**EXAMPLES[kind], **extra, "event_id": str(uuid.uuid4()), "case_no": case_no}
         | {"occurred_at": now}
@@ -47,9 +51,15 @@ def walk(case_no: str) -> list[dict[str, Any]]:
     ]
 
 
-def counted(body: dict[str, Any]) -> bool:
-    """Whether an event counts toward the phase's rate (with --money: money events only)."""
-    return not MONEY["mode"] or not body["type"].startswith("case.")
+async def accept_cases(host: str, port: int, token: str, case_nos: list[str]) -> None:
+    """Accept the cases that money walks will need, in 500-event batches (not timed)."""
+    async with Terminal(host, port, token) as terminal:
+        for start in range(0, len(case_nos), 500):
+            events = [_events(n, WALK[:1])[0] for n in case_nos[start : start + 500]]
+            payload = json.dumps({"events": events}, ensure_ascii=False).encode()
+            why = await _post(terminal, payload, len(events))
+            if why is not None:
+                raise RuntimeError(f"accepting the money walks' cases failed: {why}")
 
 
 @dataclass
@@ -64,6 +74,7 @@ class Phase:
     failures: int = 0
     first_failure: str | None = None
     cpu: dict[str, float] = field(default_factory=dict)  # CPU share (1.0 = one core) by process
+    caught_up_s: float = 0.0  # after the phase, until the read models had applied all of it
 
     @property
     def rate(self) -> float:
@@ -85,28 +96,32 @@ class CpuMeter:
         self.server_pid = server_pid
         self.tick = os.sysconf("SC_CLK_TCK")
 
-    def _process(self, stat: str) -> tuple[str, float]:
+    def _process(self, stat: str) -> tuple[str, int, float]:
         with open(stat) as f:
             name, rest = f.read().split(" (", 1)[1].rsplit(")", 1)
         fields = rest.split()
-        return name, (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+        return name, int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick
 
     def _sample(self) -> dict[str, Any]:
         postgres: dict[str, float] = {}  # by pid: backends come and go
+        followers: dict[str, float] = {}  # the server's children (``hall follow`` on PostgreSQL)
         for stat in glob.glob("/proc/[0-9]*/stat"):
             try:
-                name, used = self._process(stat)
+                name, parent, used = self._process(stat)
             except (OSError, IndexError, ValueError):
                 continue  # a process that ended meanwhile
             if name == "postgres":
                 postgres[stat] = used
+            elif parent == self.server_pid:
+                followers[stat] = used
         with open("/proc/stat") as f:
             cpu = [int(x) for x in f.readline().split()[1:]]
         return {
             "wall": time.perf_counter(),
             "load_generator": time.process_time(),
-            "server": self._process(f"/proc/{self.server_pid}/stat")[1],
+            "server": self._process(f"/proc/{self.server_pid}/stat")[2],
             "postgres": postgres,
+            "followers": followers,
             "machine": (sum(cpu) - cpu[3] - cpu[4]) / self.tick,  # all but idle and iowait
         }
 
@@ -117,11 +132,12 @@ class CpuMeter:
         end, begin = self._sample(), self.begin
         wall = end["wall"] - begin["wall"]
         share = {k: (end[k] - begin[k]) / wall for k in ("load_generator", "server")}
-        pg = end["postgres"]
-        share["postgres"] = sum(v - begin["postgres"].get(pid, 0.0) for pid, v in pg.items()) / wall
+        for group in ("postgres", "followers"):
+            used = end[group].items()
+            share[group] = sum(v - begin[group].get(pid, 0.0) for pid, v in used) / wall
         share["machine"] = (end["machine"] - begin["machine"]) / wall
         # Whatever else ran meanwhile (other people's tests, say) makes the figures unreliable.
-        ours = share["load_generator"] + share["server"] + share["postgres"]
+        ours = sum(share[k] for k in ("load_generator", "server", "postgres", "followers"))
         share["other"] = max(0.0, share["machine"] - ours)
         return share
 
@@ -155,12 +171,22 @@ async def single_events(
 ) -> Phase:
     """(a) Each client walks cases one POST per event; measured over [warm-up end, + duration]."""
     phase = Phase(f"(a) single-event POSTs, {clients} clients", clients)
+    per_client = int((warmup + duration) * WALKS_PER_CLIENT_SECOND)
+    if MONEY["mode"]:
+        # Last-used first: the cases assessed first are the ones accepted last, as in a hall,
+        # where a fee follows its acceptance within minutes (and intake's writer still holds
+        # the case; it keeps the 20,000 it touched last).
+        order = range(per_client - 1, -1, -1)
+        await accept_cases(host, port, token, [f"B-{c}-{n}" for n in order for c in range(clients)])
     t0 = time.perf_counter() + warmup
     t1 = t0 + duration
 
     async def walks(c: int, client: Terminal) -> None:
         n = 0
         while True:
+            if MONEY["mode"] and n == per_client:
+                phase.fail(f"client {c} used all {n} cases accepted for it")
+                return
             for body in walk(f"B-{c}-{n}"):
                 payload = json.dumps(body, ensure_ascii=False).encode()
                 sent = time.perf_counter()
@@ -171,7 +197,7 @@ async def single_events(
                 if why is not None:
                     phase.fail(why)
                 # Throughput counts completions inside the window; latency, requests sent in it.
-                if t0 <= done <= t1 and why is None and counted(body):
+                if t0 <= done <= t1 and why is None:
                     phase.events += 1
                 if sent >= t0 and done <= t1:
                     phase.latencies.append(done - sent)
@@ -195,39 +221,36 @@ async def batches(
     """(b) ``clients`` clients share ``total_batches`` POSTs of 500 events; one warm-up each."""
     phase = Phase(f"(b) 500-event batch POSTs, {clients} clients", clients)
 
-    def payload(name: str) -> list[bytes]:
-        if not MONEY["mode"]:
-            events = [e for w in range(BATCH_WALKS) for e in walk(f"{name}-{w}")]
-            return [json.dumps({"events": events}, ensure_ascii=False).encode()]
-        # A batch holds one service's events: the cases first, then 500 money events.
-        walks = [walk(f"{name}-{w}") for w in range(2 * BATCH_WALKS + BATCH_WALKS // 2)]
-        cases = [w[0] for w in walks]
-        money = [e for w in walks for e in w[1:]][: len(WALK) * BATCH_WALKS]
-        return [json.dumps({"events": b}, ensure_ascii=False).encode() for b in (cases, money)]
+    walks = len(WALK) * BATCH_WALKS // len(MONEY_WALK if MONEY["mode"] else WALK)
+    names = [f"BW-{c}" for c in range(clients)] + [f"BB-{i}" for i in range(total_batches)]
+    if MONEY["mode"]:
+        await accept_cases(host, port, token, [f"{n}-{w}" for n in names for w in range(walks)])
+
+    def payload(name: str) -> bytes:
+        events = [e for w in range(walks) for e in walk(f"{name}-{w}")]
+        return json.dumps({"events": events}, ensure_ascii=False).encode()
 
     # Bodies are built before the clock starts: the generator shares the server's 2 cores.
-    warm = [payload(f"BW-{c}") for c in range(clients)]
-    queue = [payload(f"BB-{i}") for i in range(total_batches)]
+    warm = [payload(name) for name in names[:clients]]
+    queue = [payload(name) for name in names[clients:]]
     gate = asyncio.Barrier(clients + 1)  # the measured part starts after every warm-up
 
     async def posts(c: int, client: Terminal) -> None:
         try:
-            for body in warm[c]:
-                why = await _post(client, body, _size(body))
+            why = await _post(client, warm[c], _size(warm[c]))
         finally:
             await gate.wait()  # a failed warm-up must not leave the others waiting
         if why is not None:
             phase.fail(why)
         while queue:
-            bodies = queue.pop()
-            for n, body in enumerate(bodies):
-                sent = time.perf_counter()
-                why = await _post(client, body, _size(body))
-                phase.latencies.append(time.perf_counter() - sent)
-                if why is not None:
-                    phase.fail(why)
-                elif n == len(bodies) - 1:  # with --money only the money batch counts
-                    phase.events += _size(body)
+            body = queue.pop()
+            sent = time.perf_counter()
+            why = await _post(client, body, _size(body))
+            phase.latencies.append(time.perf_counter() - sent)
+            if why is None:
+                phase.events += _size(body)
+            else:
+                phase.fail(why)
 
     tasks = [
         asyncio.create_task(_terminal(phase, host, port, token, partial(posts, c)))

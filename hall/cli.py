@@ -59,12 +59,16 @@ def serve(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Run the API (SQLite unless HALL_DATABASE_URL is set). By default one process holds
-    every service, its read models and supervision (HALL_FOLLOWERS=false leaves those to
-    `hall project` and `hall supervise`)."""
+    """Run the API (SQLite unless HALL_DATABASE_URL is set), with every service's read models
+    and supervision: in the API's process on SQLite, in a child process (`hall follow`) on
+    PostgreSQL (HALL_FOLLOWERS=false leaves them to `hall project` and `hall supervise`)."""
+    import os
+
     import uvicorn
 
     from hall.http.app import create_app
+    from hall.runtime import Hall
+    from hall.sidecar import Sidecar
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(data_dir)
@@ -75,18 +79,30 @@ def serve(
 
         admin_token(settings)
         typer.echo(f"admin token: {settings.data_dir / 'admin.token'} (HALL_ADMIN_TOKEN overrides)")
+    sidecar = None
+    if settings.on_postgres and settings.followers and settings.follower_process:
+        # Tables and read models first, once: two processes creating them at once conflict.
+        Hall.start(settings, follow=False, record=False).close()
+        sidecar = Sidecar(data_dir, parent=os.getpid(), env={"HALL_CREATE_TABLES": "false"})
+        settings = settings.model_copy(update={"followers": False})  # the child follows
     api = create_app(settings)
     collector.settle()
-    # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan drains
-    # the writers, so whatever was acknowledged is durable before the process exits.
-    uvicorn.run(
-        api,
-        host=host,
-        port=port,
-        timeout_graceful_shutdown=30,
-        log_level="info",
-        access_log=settings.access_log,
-    )
+    if sidecar is not None:
+        sidecar.start().stops_on_signals()
+    try:
+        # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan
+        # drains the writers, so whatever was acknowledged is durable before the process exits.
+        uvicorn.run(
+            api,
+            host=host,
+            port=port,
+            timeout_graceful_shutdown=30,
+            log_level="info",
+            access_log=settings.access_log,
+        )
+    finally:
+        if sidecar is not None:
+            sidecar.stop()
 
 
 @app.command()

@@ -20,7 +20,7 @@ from services.billing.clock import DeadlineRule
 from services.ingest import IngestingApplication
 from services.intake.application import Cases
 from services.intake.clock import HolidayTable, WorkCalendar
-from services.intake.domainmodel import Case, case_id
+from services.intake.domainmodel import RECEIVED, Case, case_id
 from services.supervision.application import Supervision
 from services.supervision.follower import Follower as Supervisor
 from services.supervision.rules import Thresholds
@@ -47,15 +47,16 @@ class Hall:
     case_directory: Any = None  # a billing-only API's view of cases, kept from intake's topic
 
     @classmethod
-    def start(cls, settings: Settings, *, follow: bool = True) -> Hall:
-        """Open every store (creating tables if allowed), start the writers and, unless
-        ``follow`` is false (operator commands), the projections that follow them."""
+    def start(cls, settings: Settings, *, follow: bool = True, record: bool = True) -> Hall:
+        """Open every store (creating tables if allowed), start the writers (unless ``record``
+        is false: ``hall follow`` only follows) and, unless ``follow`` is false (operator
+        commands), the projections and supervision that follow them."""
         calendar = WorkCalendar(_holiday_table(settings))
         intake_env = store_env(settings, "intake") | WRITER_CACHE
         intake = Cases(intake_env, calendar=calendar)
         billing_env = store_env(settings, "billing") | {"AGGREGATE_CACHE_MAXSIZE": "20000"}
         # A billing-only API on the bus knows cases from intake's topic; otherwise from intake.
-        from_kafka = follow and settings.role == "billing" and settings.kafka_bootstrap
+        from_kafka = follow and record and settings.role == "billing" and settings.kafka_bootstrap
         directory = _case_directory_from_kafka(settings, intake) if from_kafka else None
         hall = cls(
             settings=settings,
@@ -79,7 +80,7 @@ class Hall:
             ),
             case_directory=directory,
         )
-        for service in settings.served:  # the other role's events go to its own process
+        for service in settings.served if record else ():  # others' events: their process
             writer = hall.ingesting[service]
             hall.committers[service] = GroupCommitter(writer, settings.group_commit_max_events)
         hall.followers = Followers(
@@ -133,6 +134,12 @@ class IntakeCaseDirectory:
         self.intake = intake
 
     def department_of(self, case_no: str) -> str | None:
+        # A case decided at the window (accepted or refused) keeps its department for good, so
+        # intake's writer's copy answers without a read; a case only received may yet be
+        # accepted under another item, possibly in another process: read the store.
+        decided = self.intake.cached(case_id(case_no), Case)
+        if decided is not None and decided.status != RECEIVED:
+            return decided.department
         case = self.intake.find(case_id(case_no), Case)
         return None if case is None else case.department
 
@@ -142,8 +149,10 @@ def _relays(hall: Hall) -> Any:
     from hall.bus.services import InProcessRelays
     from hall.bus.settings import BusSettings
 
-    logs = {name: log for name, log in _logs(hall).items() if name in hall.settings.served}
-    if hall.settings.followers:  # supervision judges in this process: publish its findings too
+    # Each process publishes what it writes: the logs it records, and supervision's findings
+    # where supervision judges.
+    logs = {name: log for name, log in _logs(hall).items() if name in hall.committers}
+    if hall.settings.followers:
         logs["supervision"] = supervision_log(hall.supervision)
     relays = InProcessRelays(logs, BusSettings(**hall.settings.model_dump())).start()
     for committer in hall.committers.values():

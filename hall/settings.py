@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="Run the read models and supervision in this process. The distributed "
         "layout sets false on the API replicas: `hall project`/`hall supervise` run them.",
     )
+    follower_process: bool = Field(
+        True,
+        description="On PostgreSQL, `hall serve` runs the read models and supervision in a "
+        "child process (`hall follow`) at a lower CPU priority rather than as threads of the "
+        "API, where they shared its interpreter lock: measured, they cut the API's ingest "
+        "capacity by about two thirds. False keeps them in the API process (always so on SQLite).",
+    )
     access_log: bool = Field(
         False,
         description="Log a line per HTTP request. Off by default: terminals post thousands of "

@@ -225,6 +225,48 @@ def supervise(
         app_.close()
 
 
+@app.command()
+def follow(
+    nice: Annotated[
+        int, typer.Option(help="Lower this process's CPU priority by this much (0-19).")
+    ] = 0,
+    parent: Annotated[
+        int | None,
+        typer.Option(help="End when the process with this id ends (hall serve passes its own)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Keep every read model and supervision up to date from the stores, in one process that
+    records nothing: what `hall serve` runs beside its API on PostgreSQL. Wakes on PostgreSQL's
+    notifications of each commit (and polls)."""
+    import os
+
+    from hall.listen import Listener
+    from hall.runtime import Hall
+
+    os.nice(nice)
+    _starting()
+    settings = _settings(data_dir).model_copy(update={"followers": True})
+    stop = _until_stopped()
+    hall = Hall.start(settings, follow=True, record=False)
+    listener = None
+    try:
+        assert hall.followers is not None
+        if settings.database_url is not None:
+            channels = [app.recorder.channel_name for app in (hall.intake, hall.billing)]  # type: ignore[attr-defined]
+            listener = Listener(settings.database_url, channels, hall.followers.doorbell.ring)
+            listener.start()
+        typer.echo("following intake and billing: read models and supervision")
+        while not stop.wait(1.0):
+            if parent is not None and os.getppid() != parent:
+                typer.echo("the serving process is gone; stopping", err=True)
+                break
+    finally:
+        if listener is not None:
+            listener.stop()
+        hall.close()
+
+
 def _calendar(settings: BusSettings) -> WorkCalendar:
     from services.intake.clock import HolidayTable, WorkCalendar
 

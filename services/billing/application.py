@@ -62,6 +62,13 @@ class FeeLedger(IngestingApplication[FeeAccount]):
         self._importing = threading.Lock()
 
     # -- posted money events -----------------------------------------------------------------
+    def prefetch_ids(self, posted: Posted) -> list[UUID]:
+        event: Any = posted.event
+        if event.type == "remittance.made":
+            return [remittance_id(event.batch_no), *map(receipt_id, event.receipts)]
+        ids = [account_id(event.case_no)]
+        return [*ids, receipt_id(event.receipt_no)] if hasattr(event, "receipt_no") else ids
+
     def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
         event: Any = posted.event
         arguments = command_arguments(event)

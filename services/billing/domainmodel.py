@@ -10,6 +10,7 @@ hall-wide and remember refunds and remittance per receipt.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -63,14 +64,18 @@ class RemittanceAmountMismatch(DomainError):
     code = "remittance_amount_mismatch"
 
 
+# uuid5 hashes; each id is looked up several times per posted event (as intake's case_id)
+@lru_cache(maxsize=65536)
 def account_id(case_no: str) -> UUID:
     return uuid5(BILLING_NAMESPACE, f"account:{case_no}")
 
 
+@lru_cache(maxsize=65536)
 def receipt_id(receipt_no: str) -> UUID:
     return uuid5(BILLING_NAMESPACE, f"receipt:{receipt_no}")
 
 
+@lru_cache(maxsize=4096)
 def remittance_id(batch_no: str) -> UUID:
     return uuid5(BILLING_NAMESPACE, f"remittance:{batch_no}")
 

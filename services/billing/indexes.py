@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -20,6 +21,7 @@ from services.billing.domainmodel import BILLING_NAMESPACE
 from services.flatstate import FlatState
 
 
+@lru_cache(maxsize=4096)
 def day_id(day: date) -> UUID:
     return uuid5(BILLING_NAMESPACE, f"day:{day.isoformat()}")
 

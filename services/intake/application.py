@@ -171,6 +171,15 @@ class Cases(IngestingApplication[Case]):
             raise NotFound(f"case {case_no} is not known")
         return [(n.id, self.mapper.to_domain_event(n)) for n in notifications]
 
+    def cached(self, aggregate_id: UUID, cls: type[T]) -> T | None:
+        """This process's writer's copy of an aggregate, if it holds one (no read)."""
+        cache = self.repository.cache
+        try:
+            found = cache.get(aggregate_id) if cache is not None else None
+        except KeyError:
+            return None
+        return found if isinstance(found, cls) else None
+
     def find(self, aggregate_id: UUID, cls: type[T], version: int | None = None) -> T | None:
         """An aggregate read fresh from the store (never the writer's cache), or None."""
         try:

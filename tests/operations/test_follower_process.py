@@ -1,0 +1,117 @@
+"""On PostgreSQL, ``hall serve`` keeps the read models and supervision in a child process
+(``hall follow``) that it starts again when it dies and that ends with it; on SQLite they stay
+in the API's own process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from hall.settings import Settings
+from tests.conftest import store_settings
+from tests.operations.server import Server
+from tests.support import ADMIN, Desk, event
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def on_postgres(tmp_path: Path) -> Iterator[Settings]:
+    yield from store_settings("postgres", tmp_path)
+
+
+@pytest.fixture
+def on_sqlite(tmp_path: Path) -> Iterator[Settings]:
+    yield from store_settings("sqlite", tmp_path)
+
+
+def wait_for(condition: Callable[[], T], seconds: float = 30.0) -> T:
+    """Poll ``condition`` until it gives something truthy; fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise TimeoutError(f"not within {seconds:.0f} s")
+
+
+def followers_of(pid: int) -> list[int]:
+    """The ``hall follow`` processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if ppid == pid and b"follow" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+
+
+def listed(client: httpx.Client, case_no: str) -> bool:
+    answer = client.get("/v1/cases", params={"limit": 100}, headers=ADMIN).json()
+    return any(c["case_no"] == case_no for c in answer["cases"])
+
+
+def test_the_read_models_follow_from_a_child_that_is_started_again_when_it_dies(
+    on_postgres: Settings,
+) -> None:
+    server = Server(on_postgres).start()
+    assert server.process is not None
+    try:
+        with server.client() as client:
+            desk = Desk(client)  # type: ignore[arg-type]  # httpx.Client speaks the same API
+            desk.with_catalogue()
+            (child,) = wait_for(lambda: followers_of(server.process.pid))  # type: ignore[union-attr]
+            desk.record(event("case.accepted", "2026-F0001"))
+            wait_for(lambda: listed(client, "2026-F0001"))
+
+            os.kill(child, signal.SIGKILL)
+            desk.record(event("case.accepted", "2026-F0002"))  # while no child runs
+            wait_for(lambda: listed(client, "2026-F0002"))
+            (again,) = followers_of(server.process.pid)
+    finally:
+        server.kill(signal.SIGTERM)
+    assert again != child
+    assert not alive(again)
+
+
+def test_the_child_ends_with_the_api_even_when_the_api_is_killed(on_postgres: Settings) -> None:
+    server = Server(on_postgres).start()
+    assert server.process is not None
+    (child,) = wait_for(lambda: followers_of(server.process.pid))  # type: ignore[union-attr]
+    server.kill(signal.SIGKILL)
+    wait_for(lambda: not alive(child), seconds=10)
+
+
+def test_on_sqlite_the_read_models_stay_in_the_api_process(on_sqlite: Settings) -> None:
+    server = Server(on_sqlite).start()
+    assert server.process is not None
+    try:
+        with server.client() as client:
+            desk = Desk(client)  # type: ignore[arg-type]
+            desk.with_catalogue()
+            desk.record(event("case.accepted", "2026-F0003"))
+            wait_for(lambda: listed(client, "2026-F0003"))
+            assert followers_of(server.process.pid) == []
+    finally:
+        server.kill(signal.SIGTERM)
