@@ -29,6 +29,7 @@ from psycopg import sql
 
 from bench import load
 from bench.baseline import raw_inserts, stored_state_length
+from bench.following import catch_up_seconds
 from bench.load import CpuMeter, Phase, batches, single_events
 from hall import collector
 from tests.support import ITEMS
@@ -145,37 +146,6 @@ def set_up(base: str, admin_token: str) -> str:
         )
         r.raise_for_status()
         return str(r.json()["token"])
-
-
-def behind(url: str, schema: str) -> int:
-    """Events the read models and supervision have still to apply (the least advanced of them)."""
-    with psycopg.connect(url, options=f"-c search_path={schema}") as conn:
-        heads = dict(
-            conn.execute(
-                "SELECT 'intake', coalesce(max(notification_id), 0) FROM intake_events UNION ALL "
-                "SELECT 'billing', coalesce(max(notification_id), 0) FROM billing_events"
-            ).fetchall()
-        )
-        reached = conn.execute(
-            "SELECT t.stream, min(t.position) FROM projection_tracking t "
-            "JOIN projection_registry r ON t.tracker = r.projection || ':' || r.generation "
-            "GROUP BY t.stream UNION ALL "
-            "SELECT application_name, notification_id FROM supervision_tracking"
-        ).fetchall()
-    least: dict[str, int] = {}
-    for stream, position in reached:
-        least[stream] = min(least.get(stream, position), position)
-    return sum(head - least.get(stream, 0) for stream, head in heads.items() if head)
-
-
-def catch_up_seconds(url: str, schema: str, limit_s: float = 600.0) -> float:
-    """How long after now until the read models and supervision have applied everything."""
-    started = time.monotonic()
-    while behind(url, schema) > 0:
-        if time.monotonic() - started > limit_s:
-            return float("inf")
-        time.sleep(0.1)  # polling the followers' positions is the measurement itself
-    return time.monotonic() - started
 
 
 async def run_load(

@@ -194,17 +194,22 @@ def projections_rebuild(
             "completion, fee_ledger."
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes sharing the work on PostgreSQL (default: one per core)."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Rebuild read models from position 0 with a progress bar, then swap each in atomically;
     a running service keeps answering from the old tables until the swap."""
-    from hall.followers import rebuild_projections
+    from hall.rebuild import rebuild
     from hall.runtime import Hall
 
+    collector.settle()
     hall = Hall.start(_settings(data_dir), follow=False)
     try:
         assert hall.followers is not None
-        built = rebuild_projections(hall.followers, names)
+        built = rebuild(hall, names, workers)
     except ValueError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None

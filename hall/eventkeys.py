@@ -21,6 +21,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from hall.pgevents import PostgresEvents
 from services.ingest import EventKey
 
 
@@ -86,6 +87,34 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
                 found |= {UUID(row["originator_id"]) for row in c.fetchall()}
         return found
 
+    def select_log(
+        self, after: int, limit: int, upto: int | None = None, parts: int = 1, part: int = 0
+    ) -> tuple[list[Notification], int]:
+        """As the PostgreSQL recorder's: the notifications among the next ``limit`` after
+        ``after`` (none past ``upto``) in ``part`` of ``parts``, and the position read up to."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+                f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? "
+                "ORDER BY rowid LIMIT ?",
+                [after, upto if upto is not None else 2**62, limit],
+            )
+            rows = c.fetchall()
+        found = []
+        for rowid, originator_id, version, topic, state in rows:
+            ident = UUID(originator_id)
+            if parts == 1 or partition_of(ident, parts) == part:
+                found.append(
+                    Notification(
+                        id=rowid,
+                        originator_id=ident,
+                        originator_version=version,
+                        topic=topic,
+                        state=state,
+                    )
+                )
+        return found, rows[-1][0] if rows else after
+
     def select_aggregate_notifications(self, originator_id: UUID) -> list[Notification]:
         """One aggregate's events with their log positions, oldest first."""
         with self.datastore.transaction(commit=False) as c:
@@ -106,7 +135,7 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
             ]
 
 
-class KeyedPostgresRecorder(PostgresApplicationRecorder):
+class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
     """PostgreSQL events table plus ``<app>_event_keys`` filled in the same transaction."""
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
@@ -136,18 +165,6 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
             "JOIN {0}.{2} e ON e.originator_id = k.originator_id "
             "AND e.originator_version = k.originator_version"
         ).format(schema, table, Identifier(self.events_table_name))
-        self._insert_rows = SQL(
-            "INSERT INTO {0}.{1} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
-            "RETURNING notification_id"
-        ).format(schema, Identifier(self.events_table_name))
-        self._select_existing = SQL(
-            "SELECT asked.id AS originator_id FROM unnest(%b::uuid[]) AS asked(id) "
-            "WHERE EXISTS (SELECT FROM {0}.{1} e WHERE e.originator_id = asked.id)"
-        ).format(schema, Identifier(self.events_table_name))
-        self._select_aggregate = SQL(
-            "SELECT * FROM {0}.{1} WHERE originator_id = %s ORDER BY originator_version"
-        ).format(schema, Identifier(self.events_table_name))
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -166,25 +183,6 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
             )
         super()._insert_events(curs, stored_events, **kwargs)
 
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # The library's statement, but with four typed arrays sent in binary (``%b``): its
-        # array of a composite type is dumped as text, escaping every event's encrypted bytes
-        # (about a fifth of the write path's time in a profile of 500-event batches).  Only
-        # ``%b`` makes parameters binary; ``binary=True`` is about the rows returned.
-        self._lock_table(curs)
-        self._notify_channel(curs)
-        curs.execute(
-            self._insert_rows,
-            (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-            ),
-        )
-
     def select_event_keys(self, event_ids: Sequence[UUID]) -> dict[UUID, KnownEvent]:
         """The known ids among ``event_ids`` with their digest and position."""
         if not event_ids:
@@ -196,26 +194,11 @@ class KeyedPostgresRecorder(PostgresApplicationRecorder):
                 for row in curs.fetchall()
             }
 
-    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregates have any stored event."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_existing, (list(originator_ids),), prepare=False)
-            return {row["originator_id"] for row in curs.fetchall()}
 
-    def select_aggregate_notifications(self, originator_id: UUID) -> list[Notification]:
-        """One aggregate's events with their log positions, oldest first."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_aggregate, (originator_id,), prepare=True)
-            return [
-                Notification(
-                    id=row["notification_id"],
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=bytes(row["state"]),
-                )
-                for row in curs.fetchall()
-            ]
+def partition_of(originator_id: UUID, parts: int) -> int:
+    """Which of ``parts`` partitions an aggregate's events fall in (its id's last byte): all of
+    one case's events, or one catalogue entry's, always fall in the same one."""
+    return originator_id.bytes[15] % parts
 
 
 def _chunks(items: Sequence[UUID], size: int) -> Iterable[Sequence[UUID]]:

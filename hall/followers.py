@@ -15,7 +15,7 @@ from projections.base import Context, Projection
 from projections.case_list import CaseList
 from projections.completion import Completion
 from projections.fee_ledger import FeeLedger
-from projections.runner import Projector, heads, install, rebuild_all
+from projections.runner import Projector, install
 from projections.sources import Doorbell, Sources, StoreLog
 from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
 from services.billing import translate as billing_translate
@@ -122,28 +122,3 @@ def own_event(domain_event: Any, service: str) -> Mapping[str, Any]:
         **fields,
         "originator_id": domain_event.originator_id,
     }
-
-
-def rebuild_projections(followers: Followers, names: list[str] | None = None) -> dict[str, str]:
-    """Rebuild the named projections (all by default) from position 0 in one pass over the logs,
-    with a progress bar, swapping them in atomically while the service keeps answering; returns
-    the new generations."""
-    from tqdm import tqdm
-
-    chosen = names or list(followers.projectors)
-    unknown = sorted(set(chosen) - set(followers.projectors))
-    if unknown:
-        raise ValueError(
-            f"no such projection: {', '.join(unknown)}; known: {', '.join(followers.projectors)}"
-        )
-    classes = [followers.projectors[name].cls for name in chosen]
-    streams = tuple(sorted({s for cls in classes for s in cls.streams}))
-    total = sum(heads(followers.sources, streams).values())
-    with tqdm(total=total, desc=", ".join(chosen), unit="ev", unit_scale=True) as bar:
-        return rebuild_all(
-            classes,
-            followers.store,
-            followers.sources,
-            progress=bar.update,
-            context=followers.context,
-        )

@@ -26,12 +26,9 @@ CALM_SECONDS = 60.0  # a child that ran this long before dying is restarted at o
 class Sidecar:
     """Starts ``hall follow`` and keeps it running until :meth:`stop`."""
 
-    def __init__(
-        self, data_dir: Path | None, parent: int, env: dict[str, str], nice: int = 10
-    ) -> None:
+    def __init__(self, data_dir: Path | None, parent: int, env: dict[str, str]) -> None:
         self.env = os.environ | env
-        self.command = [sys.executable, "-m", "hall", "follow", "--nice", str(nice)]
-        self.command += ["--parent", str(parent)]
+        self.command = [sys.executable, "-m", "hall", "follow", "--parent", str(parent)]
         if data_dir is not None:
             self.command += ["--data-dir", str(data_dir)]
         self.process: subprocess.Popen[bytes] | None = None

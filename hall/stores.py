@@ -21,6 +21,7 @@ KEYED_RECORDERS = {
     "sqlite": "hall.eventkeys:KeyedSQLiteRecorder",
     "postgres": "hall.eventkeys:KeyedPostgresRecorder",
 }
+TRACKED_RECORDER = "hall.pgevents:TrackedPostgresRecorder"  # supervision's, on PostgreSQL
 
 
 def store_env(settings: Settings, service: str) -> dict[str, str]:
@@ -45,6 +46,7 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "APPLICATION_RECORDER_TOPIC": KEYED_RECORDERS["postgres"],
+            "PROCESS_RECORDER_TOPIC": TRACKED_RECORDER,
         }
     return env
 

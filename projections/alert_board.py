@@ -52,25 +52,26 @@ class AlertBoard(Projection):
         case_messages = [m for m in messages if m.type.startswith("case.")]
         if not case_messages:
             return
-        rows: dict[str, dict[str, Any]] = {}
-        wanted = {m.body["case_no"] for m in case_messages}
-        for row in self.select_rows(cur, "cases", COLUMNS, "case_no", wanted):
-            row["events"] = json.loads(row["events"])
-            rows[row["case_no"]] = row
+        rows = self.held(cur, "cases", {m.body["case_no"] for m in case_messages}, self._load)
         for m in case_messages:
             _advance(
                 rows.setdefault(m.body["case_no"], {"case_no": m.body["case_no"], "events": []}), m
             )
-        upsert(
-            cur,
-            self.t("cases"),
-            COLUMNS,
-            1,
-            [
-                tuple(json.dumps(r["events"]) if c == "events" else r.get(c) for c in COLUMNS)
-                for r in rows.values()
-            ],
-        )
+        self.changed(cur, "cases", rows, self._write)
+
+    def _load(self, cur: Cursor, case_nos: set[str]) -> dict[str, dict[str, Any]]:
+        rows = {}
+        for row in self.select_rows(cur, "cases", COLUMNS, "case_no", case_nos):
+            row["events"] = json.loads(row["events"])
+            rows[row["case_no"]] = row
+        return rows
+
+    def _write(self, cur: Cursor, rows: list[dict[str, Any]], new: bool) -> None:
+        values = [
+            tuple(json.dumps(r["events"]) if c == "events" else r.get(c) for c in COLUMNS)
+            for r in rows
+        ]
+        upsert(cur, self.t("cases"), COLUMNS, 1, values, new=new)
 
 
 def _advance(row: dict[str, Any], m: Message) -> None:

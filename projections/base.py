@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from projections.memory import Loader, Memory, Row, Writer
 from projections.sources import Message
 from projections.viewstore import Cursor
 from services.intake.clock import WorkCalendar
@@ -53,6 +54,7 @@ class Projection(ABC):
     def __init__(self, generation: str, context: Context | None = None) -> None:
         self.generation = generation
         self.context = context or Context()
+        self.memory: Memory | None = None  # rows kept between batches, if the runner keeps them
 
     @property
     def tracker(self) -> str:
@@ -93,6 +95,30 @@ class Projection(ABC):
             )
             for values in cur.fetchall():
                 yield dict(zip(columns, values, strict=True))
+
+    def held(self, cur: Cursor, table: str, keys: set[str], load: Loader) -> dict[str, Row]:
+        """The existing rows of a keyed table for ``keys``: from memory, or read by ``load``."""
+        if self.memory is None:
+            return load(cur, keys)
+        return self.memory.table(table).get(cur, keys, load)
+
+    def changed(self, cur: Cursor, table: str, rows: dict[str, Row], write: Writer) -> None:
+        """Rows a batch changed: written by ``write`` now, or kept for :meth:`flush`."""
+        if self.memory is None:
+            write(cur, list(rows.values()), False)
+        else:
+            self.memory.table(table).put(cur, rows, write)
+
+    def flush(self, cur: Cursor) -> None:
+        """Write whatever memory holds back (the end of a rebuild)."""
+        if self.memory is not None:
+            self.memory.flush(cur)
+
+    def analyze(self, cur: Cursor) -> None:
+        """Give the planner statistics of freshly filled tables (a rebuild, before its swap):
+        autovacuum would only gather them some time after readers started using the tables."""
+        for table in self.tables:
+            cur.execute(f"ANALYZE {self.t(table)}")
 
     def point_views(self, cur: Cursor) -> None:
         """Make readers see this generation."""

@@ -48,28 +48,27 @@ class CaseList(Projection):
         case_messages = [m for m in messages if m.type.startswith("case.")]
         if not case_messages:
             return
-        rows = self._load(cur, {m.body["case_no"] for m in case_messages})
+        rows = self.held(cur, "cases", {m.body["case_no"] for m in case_messages}, self._load)
         for m in case_messages:
             row = rows.setdefault(m.body["case_no"], {"case_no": m.body["case_no"]})
             _advance(row, m.type, m.body)
         for row in rows.values():
-            clock: CaseClock = row.pop("_clock")
-            deadline = clock.deadline(self.context.calendar, clock.completed_on or _last_day(row))
+            clock: CaseClock = row["_clock"]
+            deadline = clock.deadline(self.context.calendar, clock.completed_on or row["_last"])
             row |= {
                 "status": clock.status,
                 "accepted_on": clock.accepted_on.isoformat() if clock.accepted_on else None,
                 "due_date": deadline.due.isoformat() if deadline else None,
                 "provisional": int(bool(deadline and deadline.provisional)),
                 "paused": int(clock.paused),
-                "clock": json.dumps(clock.to_dict()),
             }
-        upsert(
-            cur,
-            self.t("cases"),
-            COLUMNS,
-            1,
-            [tuple(r.get(c) for c in COLUMNS) for r in rows.values()],
-        )
+        self.changed(cur, "cases", rows, self._write)
+
+    def _write(self, cur: Cursor, rows: list[dict[str, Any]], new: bool) -> None:
+        for row in rows:
+            row["clock"] = json.dumps(row["_clock"].to_dict())
+        values = [tuple(r.get(c) for c in COLUMNS) for r in rows]
+        upsert(cur, self.t("cases"), COLUMNS, 1, values, new=new)
 
     def _load(self, cur: Cursor, case_nos: set[str]) -> dict[str, dict[str, Any]]:
         rows: dict[str, dict[str, Any]] = {}
@@ -97,11 +96,6 @@ def _advance(row: dict[str, Any], type_: str, body: Mapping[str, Any]) -> None:
             row["accepted_at"] = at
     elif type_ == "case.completed":
         row["completed_at"] = at
-
-
-def _last_day(row: dict[str, Any]) -> date:
-    last: date = row.pop("_last")
-    return last
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ Two kinds of question, two shapes of table:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from operator import itemgetter
 from typing import Any
@@ -76,25 +76,37 @@ GRAINS = {
 }
 
 
-def _counter_table(dimensions: Sequence[str]) -> str:
+# Open cases whose clock runs, counted by due date: "overdue now" is a sum over the due dates
+# before today, instead of a look at every open case (100,000 of them took 21 ms a report).
+OpenKey = tuple[str, str, str, str, str, str]  # a cohort Key and the due date
+OPEN_GRAINS = {
+    "open_daily": (*GRAINS["daily"], "due_date"),
+    "open_departments": (*GRAINS["departments"], "due_date"),
+}
+
+
+def _counter_table(dimensions: Sequence[str], counters: str = _COUNTER_DDL) -> str:
     keys = ", ".join(f"{d} TEXT NOT NULL" for d in dimensions)
-    return f"{keys}, {_COUNTER_DDL}, PRIMARY KEY ({', '.join(dimensions)})"
+    return f"{keys}, {counters}, PRIMARY KEY ({', '.join(dimensions)})"
 
 
-def _grain_key(key: Key, dimensions: Sequence[str]) -> tuple[str, ...]:
-    day, department, window_no, item_code, kind = key
+def _grain_key(key: tuple[str, ...], dimensions: Sequence[str]) -> tuple[str, ...]:
+    """A cohort key (with its due date, for the open counts) at a table's grain."""
+    day, department, window_no, item_code, kind, *due = key
     period = day[:7] if dimensions[0] == "accepted_month" else day
-    if len(dimensions) == 3:
-        return period, department, kind
-    return period, department, window_no, item_code, kind
+    if "window_no" not in dimensions:
+        return period, department, kind, *due
+    return period, department, window_no, item_code, kind, *due
 
 
 class Completion(Projection):
     """Completion statistics: counters for now, per-case facts for any past instant."""
 
     name = "completion"
+    version = 2  # 2: open cases counted by due date
     tables = {  # noqa: RUF012 (class-level schema)
         **{grain: _counter_table(dimensions) for grain, dimensions in GRAINS.items()},
+        **{grain: _counter_table(dims, f"open {_INT}") for grain, dims in OPEN_GRAINS.items()},
         "cases": "case_no TEXT PRIMARY KEY, department TEXT, window_no TEXT, item_code TEXT, "
         "kind TEXT, legal_days INTEGER, accepted_at TEXT, accepted_on TEXT, completed_at TEXT, "
         "location TEXT, withdrawn_at TEXT, due_date TEXT, paused INTEGER, moving INTEGER, "
@@ -117,9 +129,9 @@ class Completion(Projection):
         case_messages = [m for m in messages if m.type in RELEVANT]
         if not case_messages:
             return
-        rows = self._load(cur, {m.body["case_no"] for m in case_messages})
+        rows = self.held(cur, "cases", {m.body["case_no"] for m in case_messages}, self._load)
         before = {case_no: contribution(row) for case_no, row in rows.items()}
-        was_open = {case_no for case_no, row in rows.items() if is_open(row)}
+        open_before = {case_no: open_key(row) for case_no, row in rows.items()}
         for m in case_messages:
             case_no = m.body["case_no"]
             row = rows.get(case_no)
@@ -128,11 +140,26 @@ class Completion(Projection):
                 row["events"] = []
             _advance(row, m)
         deltas: dict[Key, list[int]] = {}
+        opened: dict[OpenKey, list[int]] = {}
         for case_no, row in rows.items():
             settle(row, self.context.calendar)
             _add(deltas, before.get(case_no), -1)
             _add(deltas, contribution(row), 1)
-        self._write(cur, list(rows.values()), was_open, deltas)
+            _shift(opened, open_before.get(case_no), -1)
+            _shift(opened, open_key(row), 1)
+        self.changed(cur, "cases", rows, self._write_cases)
+        changed = {k: v for k, v in deltas.items() if any(v)}
+        opened = {k: v for k, v in opened.items() if any(v)}
+        if self.memory is not None and self.memory.deferred:
+            self.memory.add("cohorts", changed)
+            self.memory.add("open", opened)
+        else:
+            self._write_counts(cur, changed, opened)
+
+    def flush(self, cur: Cursor) -> None:
+        super().flush(cur)
+        if self.memory is not None:
+            self._write_counts(cur, self.memory.take("cohorts"), self.memory.take("open"))
 
     def _name(self, cur: Cursor, messages: list[Message]) -> None:
         published = [m.body for m in messages if m.type == "catalog.entry.published"]
@@ -155,39 +182,54 @@ class Completion(Projection):
             row["events"] = events = json.loads(row["events"])
             row["_clock"] = fold(events)
             row["_last"] = china_date(datetime.fromisoformat(events[-1][1]))
+            row["_pending"] = is_open(row)  # an open case has its row in ``pending``
             rows[row["case_no"]] = row
         return rows
 
-    def _write(
-        self,
-        cur: Cursor,
-        rows: list[dict[str, Any]],
-        was_open: set[str],
-        deltas: dict[Key, list[int]],
-    ) -> None:
+    def _write_cases(self, cur: Cursor, rows: list[dict[str, Any]], new: bool) -> None:
         for row in rows:
             row["events_json"] = json.dumps(row["events"])
-        upsert(cur, self.t("cases"), FACTS, 1, [_FACTS_OF(r) for r in rows])
-        upsert(cur, self.t("pending"), PENDING, 1, [_PENDING_OF(r) for r in rows if is_open(r)])
+        upsert(cur, self.t("cases"), FACTS, 1, [_FACTS_OF(r) for r in rows], new=new)
+        pending = [_PENDING_OF(r) for r in rows if is_open(r)]
+        upsert(cur, self.t("pending"), PENDING, 1, pending, new=new)
         cur.executemany(
             f"DELETE FROM {self.t('pending')} WHERE case_no = ?",  # noqa: S608
-            [(r["case_no"],) for r in rows if r["case_no"] in was_open and not is_open(r)],
+            [(r["case_no"],) for r in rows if r.get("_pending") and not is_open(r)],
         )
-        changed = {k: v for k, v in deltas.items() if any(v)}
+        for row in rows:
+            row["_pending"] = is_open(row)
+
+    def _write_counts(
+        self, cur: Cursor, deltas: dict[Key, list[int]], opened: dict[OpenKey, list[int]]
+    ) -> None:
         for grain, dimensions in GRAINS.items():
-            rolled: dict[tuple[str, ...], list[int]] = {}
-            for key, vector in changed.items():
-                total = rolled.setdefault(_grain_key(key, dimensions), [0] * len(COUNTERS))
-                total[:] = [a + b for a, b in zip(total, vector, strict=True)]
-            table = self.t(grain)
-            upsert(
-                cur,
-                table,
-                (*dimensions, *COUNTERS),
-                len(dimensions),
-                [(*key, *vector) for key, vector in rolled.items() if any(vector)],
-                updates=", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS),
-            )
+            self._add_to(cur, grain, dimensions, COUNTERS, deltas.items())
+        for grain, dimensions in OPEN_GRAINS.items():
+            self._add_to(cur, grain, dimensions, ("open",), opened.items())
+
+    def _add_to(
+        self,
+        cur: Cursor,
+        grain: str,
+        dimensions: Sequence[str],
+        counters: Sequence[str],
+        deltas: Iterable[tuple[tuple[str, ...], list[int]]],
+    ) -> None:
+        rolled: dict[tuple[str, ...], list[int]] = {}
+        for key, vector in deltas:
+            total = rolled.setdefault(_grain_key(key, dimensions), [0] * len(counters))
+            total[:] = [a + b for a, b in zip(total, vector, strict=True)]
+        table = self.t(grain)
+        # In key order: a partitioned rebuild's workers add to the same counter rows, and rows
+        # locked in one order by every transaction cannot deadlock.
+        upsert(
+            cur,
+            table,
+            (*dimensions, *counters),
+            len(dimensions),
+            [(*key, *vector) for key, vector in sorted(rolled.items()) if any(vector)],
+            updates=", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counters),
+        )
 
 
 def is_open(row: Mapping[str, Any]) -> bool:
@@ -302,6 +344,19 @@ def contribution(row: Mapping[str, Any]) -> tuple[Key, list[int]] | None:
         int(rating is not None and rating >= 3),
         int(rating is not None and rating <= 2),
     ]
+
+
+def open_key(row: Mapping[str, Any]) -> OpenKey | None:
+    """Where an open case whose clock runs is counted by due date (None otherwise)."""
+    if not is_open(row) or row.get("paused") or not row.get("due_date"):
+        return None
+    return (row["accepted_on"], row["department"], row["window_no"], row["item_code"],
+            row["kind"], row["due_date"])  # fmt: skip
+
+
+def _shift(opened: dict[OpenKey, list[int]], key: OpenKey | None, sign: int) -> None:
+    if key is not None:
+        opened.setdefault(key, [0])[0] += sign
 
 
 def _add(deltas: dict[Key, list[int]], part: tuple[Key, list[int]] | None, sign: int) -> None:

@@ -88,6 +88,7 @@ def _now(
 ) -> Tally:
     by_department = column in (None, "department")
     days, months = ("departments", "department_months") if by_department else ("daily", "monthly")
+    opened = "open_departments" if by_department else "open_daily"
     keys = f"{column}, kind" if column else "kind"
     sums = ", ".join(f"SUM({c})" for c in COUNTERS)
     edges, whole = split_months(date.fromisoformat(first), date.fromisoformat(last))
@@ -107,14 +108,15 @@ def _now(
             whole,
         )
         _collect(cur.fetchall(), column, result)
-    pending = Completion.view("pending")
     cur.execute(
-        f"SELECT {keys}, COUNT(*) FROM {pending} WHERE accepted_on BETWEEN ? AND ? "  # noqa: S608
-        f"AND paused = 0 AND due_date < ? GROUP BY {keys}",
+        f"SELECT {keys}, SUM(open) FROM {Completion.view(opened)} "  # noqa: S608
+        f"WHERE accepted_on BETWEEN ? AND ? AND due_date < ? GROUP BY {keys}",
         (first, last, china_date(now).isoformat()),
     )
     for values in cur.fetchall():
-        result.setdefault(_key(values, column), Counts()).overdue_open += int(values[-1])
+        if int(values[-1]):
+            result.setdefault(_key(values, column), Counts()).overdue_open += int(values[-1])
+    pending = Completion.view("pending")
     # A paused case's due date moves day by day: fold its clock for today.
     keys = f"p.{column}, p.kind" if column else "p.kind"
     cur.execute(

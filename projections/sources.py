@@ -9,6 +9,7 @@ order within each stream, and tracks one position per stream.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,23 +42,76 @@ Decoder = Callable[[Notification], tuple[str, Mapping[str, Any], datetime]]
 
 
 class StoreLog:
-    """A service's notification log, read directly from its store."""
+    """A service's notification log, read directly from its store.
+
+    The followers of one process (four projections and supervision) read the same events, a
+    moment apart, and a commit wakes them all at once.  So the log keeps a window of the latest
+    messages, holding every event between two positions (a position's event never changes),
+    and serves reads inside it: each event is read and decoded once, not five times.  Reads
+    from outside the window (a rebuild from 0, a follower far behind) go to the store.
+    Consumers only read messages.
+    """
+
+    KEEP = 20_000  # messages: several seconds of a busy hall's events
 
     def __init__(self, stream: str, recorder: Any, decode: Decoder) -> None:
         self.streams: tuple[str, ...] = (stream,)
         self.recorder = recorder
         self.decode = decode
+        self._window: list[Message] = []  # every message after _low up to _high, in order
+        self._positions: list[int] = []  # their positions, for bisecting
+        self._low = self._high = -1  # -1: no window yet
+        self._lock = threading.Lock()
 
     def read(self, stream: str, after: int, limit: int) -> list[Message]:
         assert stream == self.streams[0]
-        notifications = self.recorder.select_notifications(
-            start=after, limit=limit, inclusive_of_start=False
-        )
+        if not hasattr(self.recorder, "select_log"):  # a library recorder: no window
+            notifications = self.recorder.select_notifications(
+                start=after, limit=limit, inclusive_of_start=False
+            )
+            return self._messages(notifications)
+        with self._lock:
+            if not self._low <= after <= self._high:  # outside: not kept, and not worth it
+                if self._high >= 0 and after < self._low:
+                    return self._fetch(after, limit)[0]
+                self._window, self._positions, self._low = [], [], after  # a new window here
+                self._high = after
+            start = bisect_right(self._positions, after)
+            found = self._window[start : start + limit]
+            if len(found) < limit:  # the window's end: what came after it, from the store
+                more, reached = self._fetch(self._high, limit - len(found))
+                self._window += more
+                self._positions += [m.position for m in more]
+                self._high = max(self._high, reached)
+                found += more
+                self._trim()
+            return found
+
+    def read_part(
+        self, after: int, limit: int, upto: int, parts: int, part: int
+    ) -> tuple[list[Message], int]:
+        """The messages of the aggregates in ``part`` of ``parts`` among the next ``limit``
+        after ``after`` (none past ``upto``), and the position read up to (a partitioned
+        rebuild: each worker decodes only its part)."""
+        notifications, reached = self.recorder.select_log(after, limit, upto, parts, part)
+        return self._messages(notifications), reached
+
+    def _fetch(self, after: int, limit: int) -> tuple[list[Message], int]:
+        notifications, reached = self.recorder.select_log(after, limit)
+        return self._messages(notifications), reached
+
+    def _messages(self, notifications: Any) -> list[Message]:
         messages = []
         for n in notifications:
             type_, body, recorded_at = self.decode(n)
-            messages.append(Message(stream, n.id, type_, body, recorded_at))
+            messages.append(Message(self.streams[0], n.id, type_, body, recorded_at))
         return messages
+
+    def _trim(self) -> None:
+        extra = len(self._window) - self.KEEP
+        if extra > 0:
+            self._low = self._positions[extra - 1]
+            del self._window[:extra], self._positions[:extra]
 
     def head(self, stream: str) -> int:
         """The newest position (0 when empty)."""

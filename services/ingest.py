@@ -211,7 +211,7 @@ class IngestingApplication(Application[UUID], Generic[A]):
 
     def _absent(self, ids: list[UUID]) -> set[UUID]:
         cache = self.repository.cache
-        unknown = {i for i in ids if cache is None or not _cached(cache, i)}
+        unknown = {i for i in ids if cache is None or not in_cache(cache, i)}
         if not unknown:
             return set()
         existing: set[UUID] = self.recorder.select_existing(sorted(unknown))  # type: ignore[attr-defined]
@@ -262,7 +262,8 @@ class IngestingApplication(Application[UUID], Generic[A]):
         return accepted, mine
 
 
-def _cached(cache: Any, aggregate_id: UUID) -> bool:
+def in_cache(cache: Any, aggregate_id: UUID) -> bool:
+    """Whether a repository's cache holds the aggregate (no read)."""
     try:
         cache.get(aggregate_id)
     except KeyError:

@@ -227,9 +227,6 @@ def supervise(
 
 @app.command()
 def follow(
-    nice: Annotated[
-        int, typer.Option(help="Lower this process's CPU priority by this much (0-19).")
-    ] = 0,
     parent: Annotated[
         int | None,
         typer.Option(help="End when the process with this id ends (hall serve passes its own)."),
@@ -244,7 +241,6 @@ def follow(
     from hall.listen import Listener
     from hall.runtime import Hall
 
-    os.nice(nice)
     _starting()
     settings = _settings(data_dir).model_copy(update={"followers": True})
     stop = _until_stopped()

@@ -35,9 +35,9 @@ CASE_PREFIXES = ("case.", "evaluation.", "fee.")
 class Session:
     """The aggregates one transaction reads and changes."""
 
-    def __init__(self, app: Application[UUID]) -> None:
+    def __init__(self, app: Application[UUID], absent: set[UUID] | None = None) -> None:
         self.app = app
-        self.seen: dict[UUID, Aggregate | None] = {}
+        self.seen: dict[UUID, Aggregate | None] = dict.fromkeys(absent or ())  # known new
 
     def find(self, ident: UUID, cls: type[A]) -> A | None:
         if ident not in self.seen:

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.persistence import IntegrityError
 
+from projections.runner import GATHER_SECONDS
 from projections.sources import Message, Sources
 from services.supervision.application import Supervision
 from services.supervision.facts import relevant
@@ -49,7 +50,7 @@ class Follower:
         sources: Sources,
         *,
         clock: Clock = utc_now,
-        batch: int = 500,
+        batch: int = 2000,  # a run costs a few reads and writes, whatever its size
         settle: timedelta = timedelta(seconds=2),
         tick_every: float = 60.0,
         poll: float = 0.5,
@@ -141,8 +142,9 @@ class Follower:
         next_tick = 0.0
         while not self._stop.is_set():
             try:
-                while not self._stop.is_set() and self.step() != 0:
-                    pass
+                while not self._stop.is_set() and (judged := self.step()) != 0:
+                    if 0 < judged < self.batch:  # caught up: let the next ones gather
+                        self._stop.wait(GATHER_SECONDS)
                 if time.monotonic() >= next_tick:
                     self.tick()
                     next_tick = time.monotonic() + self.tick_every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -51,24 +52,59 @@ class Enrolment:
     left: bool | None = None
     evidence: str | None = None
 
+    @property
+    def proof(self) -> str:
+        """The event id that shows it left (or, failing that, that it was accepted)."""
+        return self.evidence or self.accepted
+
+
+@dataclass
+class Tally:
+    """A department's window-decided cases accepted on one day."""
+
+    enrolled: int = 0
+    left: list[str] = field(default_factory=list)  # evidence of those that left, in order
+
 
 @dataclass
 class DepartmentFacts:
-    """A department's cases of items decided at the window, by acceptance date."""
+    """A department's cases of items decided at the window, by acceptance date.
+
+    ``days`` counts the same cases per acceptance day, so that judging a rolling period reads
+    a year of days, not a year of cases (it is judged once per case accepted: reading every
+    case each time grew with the square of the cases).
+    """
 
     department: str
     cases: dict[str, Enrolment] = field(default_factory=dict)
+    days: dict[date, Tally] = field(default_factory=dict)
 
     def absorb(self, fact: Mapping[str, Any]) -> None:
         if fact["type"] == "enrolled":
+            self._forget(fact["case_no"])
             on = date.fromisoformat(fact["on"])
             self.cases[fact["case_no"]] = Enrolment(on, fact["id"])
+            self.days.setdefault(on, Tally()).enrolled += 1
             if len(self.cases) % 100 == 0:  # no rolling period is longer than a year
                 kept = on - timedelta(days=KEEP_DAYS)
                 self.cases = {no: e for no, e in self.cases.items() if e.on >= kept}
+                self.days = {day: t for day, t in self.days.items() if day >= kept}
         elif fact["type"] == "classified" and fact["case_no"] in self.cases:
             enrolment = self.cases[fact["case_no"]]
+            tally = self.days[enrolment.on]
+            if enrolment.left:
+                tally.left.remove(enrolment.proof)
             enrolment.left, enrolment.evidence = fact["left"], fact["id"]
+            if enrolment.left:
+                insort(tally.left, enrolment.proof)
+
+    def _forget(self, case_no: str) -> None:
+        enrolment = self.cases.pop(case_no, None)
+        if enrolment is not None:
+            tally = self.days[enrolment.on]
+            tally.enrolled -= 1
+            if enrolment.left:
+                tally.left.remove(enrolment.proof)
 
 
 @dataclass

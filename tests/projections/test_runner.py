@@ -101,3 +101,30 @@ def test_new_events_reach_the_case_list_and_a_restart_resumes_where_it_stopped(
 
     assert applied == 1
     assert (row[0], row[1], row[10]) == ("2026-000700", "completed", "2026-10-10")
+
+
+def test_two_projectors_taking_turns_on_the_same_cases_end_equal_to_a_rebuild(
+    desk: Desk, hall: Hall
+) -> None:
+    # Each keeps the rows it wrote between batches; a batch the other one wrote in between
+    # must not be overwritten with what it remembers.
+    f = followers(hall, CaseList)
+    first = Projector(CaseList, f.store, f.sources, batch=1, context=f.context)
+    second = Projector(CaseList, f.store, f.sources, batch=1, context=f.context)
+    case_no = "2026-000701"
+    desk.record(event("case.accepted", case_no, occurred_at="2026-09-28T09:00:00+08:00"))
+    first.catch_up()
+    desk.record(event("case.procedure_started", case_no, occurred_at="2026-10-08T09:00:00+08:00"))
+    second.catch_up()
+    desk.record(event("case.procedure_ended", case_no, occurred_at="2026-10-09T09:00:00+08:00"))
+    desk.record(
+        event("case.completed", case_no, location="hall", occurred_at="2026-10-13T09:00:00+08:00")
+    )
+    first.catch_up()
+    live = rows(f, CaseList, "cases", "case_no")
+    rebuild(CaseList, f.store, f.sources, context=f.context)
+    rebuilt = rows(f, CaseList, "cases", "case_no")
+    f.stop()
+
+    assert live == rebuilt
+    assert live[0][1] == "completed" and live[0][10] == "2026-10-13"  # paused 2 days: due 10-13

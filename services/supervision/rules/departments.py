@@ -19,16 +19,18 @@ def front_shop_department(facts: DepartmentFacts, ctx: Context, out: Judgement) 
     t = ctx.thresholds
     today = china_date(out.at)
     first = today - timedelta(days=t.front_shop_period_days - 1)
-    cohort = [e for e in facts.cases.values() if first <= e.on <= today]
+    days = {day: tally for day, tally in facts.days.items() if tally.enrolled}
+    cohort = [tally for day, tally in days.items() if first <= day <= today]
     period = timedelta(days=t.front_shop_period_days)
-    changes = [e.on + period for e in cohort]  # look again when a case leaves …
-    changes += [e.on for e in facts.cases.values() if e.on > today]  # … or enters the period
+    changes = [day + period for day in days if first <= day <= today]  # look again when a
+    changes += [day for day in days if day > today]  # case leaves, or enters, the period
     if changes:
         out.wake(midnight(min(changes)))
-    if len(cohort) < t.front_shop_min_cases:
+    cases = sum(tally.enrolled for tally in cohort)
+    if cases < t.front_shop_min_cases:
         return
-    left = [e for e in cohort if e.left]
-    share = Decimal(len(left)) / Decimal(len(cohort))
+    left = [proof for tally in cohort for proof in tally.left]
+    share = Decimal(len(left)) / Decimal(cases)
     if share < Decimal(str(t.front_shop_share)):
         return
     out.flag(
@@ -37,10 +39,10 @@ def front_shop_department(facts: DepartmentFacts, ctx: Context, out: Judgement) 
             "department",
             facts.department,
             HIGH,
-            tuple(sorted(e.evidence or e.accepted for e in left)[:MAX_EVIDENCE]),
+            tuple(sorted(left)[:MAX_EVIDENCE]),
             department=facts.department,
             detail=(
-                ("cases", str(len(cohort))),
+                ("cases", str(cases)),
                 ("from", first.isoformat()),
                 ("left_window", str(len(left))),
                 ("share", str((share * 100).quantize(Decimal("0.01"), ROUND_HALF_UP))),
