@@ -67,6 +67,7 @@ class Pass:
         self.at: datetime | None = self.horizon.at if self.horizon else None
         self.dirty: dict[str, File] = {}
         self.fired = 0
+        self._counts: dict[str, dict[tuple[str, str | None, str | None], int]] = {}
         self._due: list[tuple[datetime, str]] = []
         self._until: datetime | None = None
 
@@ -105,8 +106,12 @@ class Pass:
         self._until, self.at = None, to
 
     def finish(self) -> None:
-        """Judge what is pending and record how far time has come."""
+        """Judge what is pending, add up the scorecards and record how far time has come."""
         self.judge_dirty()
+        for quarter, counts in sorted(self._counts.items()):
+            card = self.s.find(scorecard_id(quarter), Scorecard) or self.s.add(Scorecard(quarter))
+            card.tally([[*key, n] for key, n in sorted(counts.items(), key=str)])
+        self._counts = {}
         if self.at is None:
             return
         if self.horizon is None:
@@ -227,9 +232,10 @@ class Pass:
         self.file(f"department:{department}").note(enrolment)
 
     def count(self, day: Any, measure: str, department: str | None, window: str | None) -> None:
-        quarter = quarter_of(day)
-        card = self.s.find(scorecard_id(quarter), Scorecard) or self.s.add(Scorecard(quarter))
-        card.count(measure, department, window)
+        """Count towards a quarter's scorecard, added up when the run finishes."""
+        counts = self._counts.setdefault(quarter_of(day), {})
+        key = (measure, department, window)
+        counts[key] = counts.get(key, 0) + 1
 
 
 def _why_cleared(key: str, raised: Mapping[str, str]) -> str:
