@@ -51,7 +51,7 @@ class Hall:
         """Open every store (creating tables if allowed), start the writers (unless ``record``
         is false: ``hall follow`` only follows) and, unless ``follow`` is false (operator
         commands), the projections and supervision that follow them."""
-        calendar = WorkCalendar(_holiday_table(settings))
+        calendar = work_calendar(settings)
         intake_env = store_env(settings, "intake") | WRITER_CACHE
         intake = Cases(intake_env, calendar=calendar)
         billing_env = store_env(settings, "billing") | {"AGGREGATE_CACHE_MAXSIZE": "20000"}
@@ -65,10 +65,7 @@ class Hall:
             supervision=Supervision(
                 store_env(settings, "supervision") | _reader_of_supervision(settings),
                 calendar=calendar,
-                thresholds=Thresholds(
-                    remit_working_days=settings.remittance_deadline_days,
-                    remit_by=settings.remittance_deadline_time,
-                ),
+                thresholds=supervision_thresholds(settings),
             ),
             billing=FeeLedger(
                 billing_env,
@@ -86,7 +83,7 @@ class Hall:
         hall.followers = Followers(
             view_store(settings),
             Sources(*_logs(hall).values()),
-            Context(calendar=calendar),
+            projection_context(settings, calendar),
         )
         for committer in hall.committers.values():
             committer.on_commit.append(hall.followers.doorbell.ring)
@@ -181,9 +178,29 @@ def _case_directory_from_kafka(settings: Settings, intake: Cases) -> Any:
     return directory.start(Sources(intake_log(intake)))
 
 
-def _holiday_table(settings: Settings) -> HolidayTable | None:
+def work_calendar(settings: Settings) -> WorkCalendar:
+    """The working-day calendar: chinese-calendar, overridden by the operator's holiday table."""
     path = settings.resolved_holidays_file()
     if path is None:
-        return None
+        return WorkCalendar()
     log.info("holiday table: %s", path)
-    return HolidayTable.load(path)
+    return WorkCalendar(HolidayTable.load(path))
+
+
+def projection_context(settings: Settings, calendar: WorkCalendar) -> Context:
+    """What read models need besides events: the calendar and the alert board's thresholds."""
+    return Context(
+        calendar=calendar,
+        warning_days_left=settings.alert_warning_days_left,
+        warning_share=settings.alert_warning_share,
+        red_after_days=settings.alert_red_after_days,
+    )
+
+
+def supervision_thresholds(settings: Settings) -> Thresholds:
+    """The rules' knobs that the operator sets; the rest keep the defaults the rules name."""
+    return Thresholds(
+        remit_working_days=settings.remittance_deadline_days,
+        remit_by=settings.remittance_deadline_time,
+        red_after_days=settings.alert_red_after_days,
+    )

@@ -61,6 +61,15 @@ class Settings(BaseSettings):
         time(16, 0),
         description="…at this time of day, China time (default: next working day 16:00).",
     )
+    alert_warning_days_left: int = Field(
+        1, ge=0, description="Alert board: warning when this many working days or fewer are left."
+    )
+    alert_warning_share: float = Field(
+        0.9, gt=0, le=1, description="…or when this share of the working days is used."
+    )
+    alert_red_after_days: int = Field(
+        5, ge=1, description="Red card (alert board and supervision) once overdue this long."
+    )
     followers: bool = Field(
         True,
         description="Run the read models and supervision in this process. The distributed "

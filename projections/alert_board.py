@@ -7,6 +7,8 @@ replay of the events that occurred by then gives.
 - ``warning``: at most 1 working day left, or at least 90% of the working days used;
 - ``yellow``: overdue;
 - ``red``: overdue by at least M working days (default 5).
+
+The thresholds are the operator's (``HALL_ALERT_*`` settings, carried by ``Context``).
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def level_of(events: list[list[Any]], as_of: datetime, context: Context) -> Aler
     level = None
     if left < 0:
         level = "red" if -left >= context.red_after_days else "yellow"
-    elif left <= 1 or (limit > 0 and used >= 0.9 * limit):
+    elif left <= context.warning_days_left or (limit > 0 and used >= context.warning_share * limit):
         level = "warning"
     return Alert("", level, deadline.due.isoformat(), left, None, None, None)
 

@@ -35,7 +35,11 @@ class Context:
     """What projections may need besides events: the working-day calendar, thresholds."""
 
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    red_after_days: int = 5  # alert board: red card when overdue by this many working days
+    # the alert board's levels: warning with this few working days left or this share used;
+    # red card when overdue by this many working days
+    warning_days_left: int = 1
+    warning_share: float = 0.9
+    red_after_days: int = 5
 
 
 def new_generation() -> str:

@@ -10,16 +10,13 @@ import logging
 import signal
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, cast
+from typing import Annotated, cast
 
 import typer
 
 from hall import collector
 from hall.bus.metrics import MetricsServer
 from hall.bus.settings import BusSettings
-
-if TYPE_CHECKING:
-    from services.intake.clock import WorkCalendar
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
@@ -117,7 +114,7 @@ def project(
     HALL_KAFKA_BOOTSTRAP is set (run several to split the partitions), else from the stores."""
     from hall.bus.services import opened
     from hall.followers import PROJECTIONS, Followers, view_store
-    from projections.base import Context
+    from hall.runtime import projection_context, work_calendar
     from projections.sources import EventSource, Sources
 
     _starting()
@@ -129,7 +126,7 @@ def project(
         raise typer.BadParameter(f"no such projection: {', '.join(unknown)}; known: {names}")
     chosen = [known[name] for name in projection or known]
     streams = sorted({s for cls in chosen for s in cls.streams})
-    context = Context(calendar=_calendar(settings))
+    context = projection_context(settings, work_calendar(settings))
     stop = _until_stopped()
     store = view_store(settings)
     with opened(settings, streams) as logs:
@@ -177,6 +174,7 @@ def supervise(
     Run one per supervision store."""
     from hall.bus.services import CONSUMED, opened
     from hall.metrics import FINDINGS_RAISED
+    from hall.runtime import supervision_thresholds, work_calendar
     from hall.stores import store_env
     from projections.sources import EventSource, Sources
     from services.supervision.application import Supervision
@@ -185,7 +183,11 @@ def supervise(
     _starting()
     settings = _settings(data_dir)
     stop = _until_stopped()
-    app_ = Supervision(store_env(settings, "supervision"), calendar=_calendar(settings))
+    app_ = Supervision(
+        store_env(settings, "supervision"),
+        calendar=work_calendar(settings),
+        thresholds=supervision_thresholds(settings),
+    )
     app_.on_raised.append(lambda rule: FINDINGS_RAISED.labels(rule).inc())
     try:
         if settings.kafka_bootstrap:
@@ -261,13 +263,6 @@ def follow(
         if listener is not None:
             listener.stop()
         hall.close()
-
-
-def _calendar(settings: BusSettings) -> WorkCalendar:
-    from services.intake.clock import HolidayTable, WorkCalendar
-
-    path = settings.resolved_holidays_file()
-    return WorkCalendar(HolidayTable.load(path) if path else None)
 
 
 if __name__ == "__main__":

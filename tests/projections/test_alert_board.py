@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from fastapi.testclient import TestClient
 
+from hall.http.app import create_app
 from hall.runtime import Hall
+from hall.settings import Settings
 from projections.alert_board import AlertBoard, board
 from tests.projections.harness import followers
 from tests.support import Desk, event
@@ -71,3 +74,31 @@ def test_a_completed_case_leaves_the_board_when_it_completes(graded) -> None:  #
 
     assert before["2026-000801"] == ("yellow", -1)
     assert "2026-000801" not in after
+
+
+def test_the_operator_sets_the_warning_and_red_card_thresholds(settings: Settings) -> None:
+    custom = settings.model_copy(update={"alert_warning_days_left": 2, "alert_red_after_days": 2})
+    hall = Hall.start(custom, follow=False)
+    try:
+        with TestClient(create_app(hall=hall)) as client:
+            Desk(client).with_catalogue().record(
+                event("case.accepted", "2026-000802", occurred_at="2026-09-28T09:00:00+08:00")
+            )
+        f = hall.followers
+        assert f is not None
+        f.catch_up()
+
+        def level(as_of: str) -> str | None:
+            with f.store.read() as cur:
+                return {a.case_no: a.level for a in board(cur, at(as_of), f.context)}.get(
+                    "2026-000802"
+                )
+
+        # due Sat 10-10: two working days left on 10-08, overdue by two on Tue 10-13
+        assert level("2026-10-08T12:00:00+08:00") == "warning"
+        assert level("2026-10-12T12:00:00+08:00") == "yellow"
+        assert level("2026-10-13T12:00:00+08:00") == "red"
+        # supervision's overdue rule grades with the same red card
+        assert hall.supervision.context.thresholds.red_after_days == 2
+    finally:
+        hall.close()
