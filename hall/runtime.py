@@ -202,5 +202,7 @@ def supervision_thresholds(settings: Settings) -> Thresholds:
     return Thresholds(
         remit_working_days=settings.remittance_deadline_days,
         remit_by=settings.remittance_deadline_time,
+        warning_days_left=settings.alert_warning_days_left,
+        warning_share=settings.alert_warning_share,
         red_after_days=settings.alert_red_after_days,
     )

@@ -86,6 +86,20 @@ class CaseClock:
         elif type_ == "case.completed":
             self.completed_on = day
 
+    def signature(self) -> tuple[Any, ...]:
+        """Everything the due date and the status depend on, hashable: clocks with the same
+        signature give the same answers (many cases share one: accepted the same day for the
+        same item, never paused)."""
+        return (
+            self.status,
+            self.limit_days,
+            self.pause_on_supplement,
+            *(getattr(self, key) for key in DATES),
+            self.extension_days,
+            tuple(self.pauses),
+            tuple(sorted(self.open_pauses.items())),
+        )
+
     @property
     def paused(self) -> bool:
         return bool(self.open_pauses) or self.supplement_since is not None

@@ -16,6 +16,7 @@ from projections.base import Context as BoardContext
 from projections.sources import Sources
 from services.intake.clock import CHINA, WorkCalendar
 from services.intake.deadline import CaseClock
+from services.supervision.rules import Thresholds
 from services.supervision.rules.overdue import grade
 from tests.supervision.harness import MemoryLog, StoryClock, Watch, open_supervision
 
@@ -140,11 +141,24 @@ CASES: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
 }
 
 
+KNOBS = {
+    "default": {},
+    "operator's": {"warning_days_left": 3, "warning_share": 0.5, "red_after_days": 2},
+}
+
+
+@pytest.mark.parametrize("knobs", sorted(KNOBS))
 @pytest.mark.parametrize("shape", sorted(CASES))
-def test_overdue_grades_equal_the_alert_board_levels_day_by_day(shape: str) -> None:
+def test_overdue_grades_equal_the_alert_board_levels_day_by_day(shape: str, knobs: str) -> None:
     calendar = WorkCalendar()
     events = CASES[shape]
-    board = BoardContext(calendar=calendar, red_after_days=5)
+    thresholds = Thresholds(**KNOBS[knobs])
+    board = BoardContext(
+        calendar=calendar,
+        warning_days_left=thresholds.warning_days_left,
+        warning_share=thresholds.warning_share,
+        red_after_days=thresholds.red_after_days,
+    )
     for offset in range(1, 45):
         day = date(2026, 11, 1) + timedelta(days=offset)
         as_of = datetime.combine(day, datetime.min.time(), tzinfo=CHINA) + timedelta(hours=12)
@@ -153,4 +167,4 @@ def test_overdue_grades_equal_the_alert_board_levels_day_by_day(shape: str) -> N
             if datetime.fromisoformat(when) <= as_of:
                 clock.apply(kind, {"occurred_at": datetime.fromisoformat(when), **fields})
         expected = level_of(board_events(events), as_of, board)
-        assert grade(clock, calendar, day, 5) == (expected.level if expected else None), day
+        assert grade(clock, calendar, day, thresholds) == (expected.level if expected else None)

@@ -30,6 +30,8 @@ class Thresholds(BaseModel):
     fee_bypass_results: tuple[str, ...] = ("granted",)
     remit_working_days: int = Field(1, ge=0, description="remit by this working day after pay")
     remit_by: time = time(16, 0)
+    warning_days_left: int = Field(1, ge=0, description="warning: this few working days left")
+    warning_share: float = Field(0.9, gt=0, le=1, description="…or this share of them used")
     red_after_days: int = Field(5, ge=1, description="red card: overdue by this many days")
     overdue_kinds: tuple[str, ...] = ("promised", "joint", "forwarded")
     stalled_after_days: int = Field(3, ge=1, description="working days without a step")

@@ -4,11 +4,16 @@ grades them (``projections.alert_board.level_of``), and when the grade will next
 - ``warning``: at most 1 working day left, or at least 90% of the working days used;
 - ``yellow``: overdue;
 - ``red``: overdue by at least M working days (``red_after_days``).
+
+The thresholds are ``Thresholds``' (``warning_days_left``, ``warning_share``, ``red_after_days``),
+set from the same settings as the alert board's.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from services.intake.clock import (
     Deadline,
@@ -20,29 +25,72 @@ from services.intake.clock import (
 )
 from services.intake.deadline import CaseClock
 from services.supervision.casefacts import CaseFacts
-from services.supervision.rules.base import HIGH, LOW, MEDIUM, Context, Flag, Judgement, midnight
+from services.supervision.rules.base import (
+    HIGH,
+    LOW,
+    MEDIUM,
+    Context,
+    Flag,
+    Judgement,
+    Thresholds,
+    midnight,
+)
 
 SEVERITY = {"warning": LOW, "yellow": MEDIUM, "red": HIGH}
+MEMO_SIZE = 50_000  # distinct (clock, day) answers kept; a busy hall has a few thousand a day
 
 
-def grade(clock: CaseClock, calendar: WorkCalendar, today: date, red_after: int) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A case's grade on one China date, its due date, and the first date the grade changes."""
+
+    level: str | None
+    due: date | None
+    changes: date | None
+
+
+def grade(clock: CaseClock, calendar: WorkCalendar, today: date, t: Thresholds) -> str | None:
     """The alert board's level of a case on a China date (None: no level, or not open)."""
+    return standing(clock, calendar, today, t).level
+
+
+def standing(clock: CaseClock, calendar: WorkCalendar, today: date, t: Thresholds) -> Standing:
+    """The case's standing on ``today``, computed once per distinct clock and day.
+
+    Supervision judges a case again on every event it gets, fees and ratings included, and
+    the day-by-day search for the next change was most of a judgement; the answer depends
+    only on the clock's signature, the day, the calendar and the thresholds.
+    """
+    key = (clock.signature(), today, calendar, t)
+    found = _memo.get(key)
+    if found is None:
+        if len(_memo) >= MEMO_SIZE:
+            _memo.clear()
+        found = _memo[key] = _stand(clock, calendar, today, t)
+    return found
+
+
+_memo: dict[tuple[Any, ...], Standing] = {}
+
+
+def _stand(clock: CaseClock, calendar: WorkCalendar, today: date, t: Thresholds) -> Standing:
     try:
         deadline = clock.deadline(calendar, today)
     except ValueError:  # contradictory back-filled dates: no level rather than a crash
-        return None
+        return Standing(None, None, None)
     if deadline is None or clock.status != "accepted":
-        return None
-    return _grade(clock, calendar, deadline, today, red_after)
+        return Standing(None, None, None)
+    now = _grade(clock, calendar, deadline, today, t)
+    return Standing(now, deadline.due, _next_change(clock, calendar, deadline, today, now, t))
 
 
 def _grade(
-    clock: CaseClock, calendar: WorkCalendar, deadline: Deadline, today: date, red_after: int
+    clock: CaseClock, calendar: WorkCalendar, deadline: Deadline, today: date, t: Thresholds
 ) -> str | None:
     left = working_days_left(calendar, deadline, today)
     if left < 0:
-        return "red" if -left >= red_after else "yellow"
-    if left <= 1:
+        return "red" if -left >= t.red_after_days else "yellow"
+    if left <= t.warning_days_left:
         return "warning"
     limit = clock.limit_days + clock.extension_days
     start = clock.start(calendar)
@@ -57,30 +105,28 @@ def _grade(
         pauses=pauses,
         restarted_on=clock.restarted_on,
     ).days
-    return "warning" if used >= 0.9 * limit else None
+    return "warning" if used >= t.warning_share * limit else None
 
 
-def next_change(
-    clock: CaseClock, calendar: WorkCalendar, today: date, red_after: int
+def _next_change(
+    clock: CaseClock,
+    calendar: WorkCalendar,
+    deadline: Deadline,
+    today: date,
+    now: str | None,
+    t: Thresholds,
 ) -> date | None:
     """The first China date after ``today`` whose grade differs (None: never, without events).
 
     While a pause is open each working day moves the due date by one, so the grade stands
     still; otherwise the due date is fixed and only the days left and used change.
     """
-    try:
-        deadline = clock.deadline(calendar, today)
-    except ValueError:
-        return None
-    if deadline is None or deadline.paused or clock.status != "accepted":
-        return None
-    now = _grade(clock, calendar, deadline, today, red_after)
-    if now == "red":
+    if deadline.paused or now == "red":
         return None
     day = today
-    for _ in range(max((deadline.due - today).days, 0) + 3 * red_after + 30):
+    for _ in range(max((deadline.due - today).days, 0) + 3 * t.red_after_days + 30):
         day += timedelta(days=1)
-        if _grade(clock, calendar, deadline, day, red_after) != now:
+        if _grade(clock, calendar, deadline, day, t) != now:
             return day
     return None
 
@@ -90,28 +136,23 @@ def overdue(facts: CaseFacts, ctx: Context, out: Judgement) -> None:
     accepted = facts.first("case.accepted")
     if accepted is None or facts.kind not in ctx.thresholds.overdue_kinds:
         return
-    red_after = ctx.thresholds.red_after_days
-    today = china_date(out.at)
-    level = grade(facts.clock, ctx.calendar, today, red_after)
-    if level is not None:
-        deadline = facts.clock.deadline(ctx.calendar, today)
-        due = deadline.due.isoformat() if deadline else ""
+    now = standing(facts.clock, ctx.calendar, china_date(out.at), ctx.thresholds)
+    if now.level is not None:
         out.flag(
             Flag(
                 "overdue",
                 "case",
                 facts.case_no,
-                SEVERITY[level],
+                SEVERITY[now.level],
                 (accepted.id,),
-                slot=level,
+                slot=now.level,
                 department=facts.department,
                 window_no=facts.window_no,
-                detail=(("level", level), ("due_date", due)),
+                detail=(("level", now.level), ("due_date", now.due.isoformat() if now.due else "")),
             )
         )
-    changes = next_change(facts.clock, ctx.calendar, today, red_after)
-    if changes is not None:
-        out.wake(midnight(changes))
+    if now.changes is not None:
+        out.wake(midnight(now.changes))
 
 
 def on_time(facts: CaseFacts, calendar: WorkCalendar) -> bool | None:
