@@ -20,6 +20,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 _PLACEHOLDER = re.compile(r"\?")
+STAGED = 200  # rows from which an upsert goes through a scratch table (where one is offered)
 
 
 class Cursor(Protocol):
@@ -35,6 +36,10 @@ class Cursor(Protocol):
 
     def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """Insert rows known to be new, in bulk."""
+
+    def stage(self, table: str) -> str | None:
+        """An empty scratch table shaped like ``table`` for this transaction, if the engine
+        gains by staging bulk upserts (PostgreSQL); None to upsert row by row."""
 
 
 class ViewStore(Protocol):
@@ -64,19 +69,30 @@ def upsert(
     (``updates`` replaces the default ``c = excluded.c``); rows the caller knows are ``new``
     (a rebuild's first write of them) go in by ``COPY``.
 
-    One statement per row through ``executemany`` (psycopg pipelines them): measured on a
-    50,000-event rebuild, many-row ``VALUES`` statements took several times longer.
+    A few rows: one statement per row through ``executemany`` (psycopg pipelines them;
+    measured on a 50,000-event rebuild, many-row ``VALUES`` statements took several times
+    longer).  From ``STAGED`` rows on, where the engine offers it, the rows are copied into a
+    scratch table and merged by one ``INSERT … SELECT``: measured on PostgreSQL with 200,000
+    rows in the table, 17 µs a row one by one against 7–10 µs staged, from 500 rows a batch
+    (``rows`` must not repeat a key: one statement cannot update a row twice).
     """
     if new:
         cur.copy(table, columns, rows)
         return
     if updates is None:
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[keys:])
-    cur.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {updates}",
-        rows,
-    )
+    names = ", ".join(columns)
+    conflict = f"ON CONFLICT ({', '.join(columns[:keys])}) DO UPDATE SET {updates}"
+    stage = cur.stage(table) if len(rows) >= STAGED else None
+    if stage is None:
+        cur.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))}) {conflict}",  # noqa: S608
+            rows,
+        )
+        return
+    cur.copy(stage, columns, rows)
+    cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} {conflict}")  # noqa: S608
+    cur.execute(f"DELETE FROM {stage}")  # noqa: S608  (a later upsert in this transaction)
 
 
 class _SQLiteCursor(sqlite3.Cursor):
@@ -85,6 +101,9 @@ class _SQLiteCursor(sqlite3.Cursor):
     def copy(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         marks = ", ".join("?" * len(columns))
         self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+
+    def stage(self, table: str) -> str | None:
+        return None  # in-process: row by row costs no round trips
 
 
 class SQLiteViews:
@@ -162,6 +181,15 @@ class _PgCursor:
         with self._cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
+
+    def stage(self, table: str) -> str:
+        # A temporary table lives as long as the pooled connection; emptied at every commit
+        # (and by ``upsert`` after each use), so it never holds more than one batch.
+        name = f"stage_{table}"
+        self._cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
+        return name
 
 
 class PostgresViews:
