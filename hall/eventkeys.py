@@ -88,22 +88,33 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
         return found
 
     def select_log(
-        self, after: int, limit: int, upto: int | None = None, parts: int = 1, part: int = 0
+        self,
+        after: int,
+        limit: int,
+        upto: int | None = None,
+        parts: int = 1,
+        part: int = 0,
+        skip: frozenset[str] = frozenset(),
     ) -> tuple[list[Notification], int]:
         """As the PostgreSQL recorder's: the notifications among the next ``limit`` after
-        ``after`` (none past ``upto``) in ``part`` of ``parts``, and the position read up to."""
+        ``after`` (none past ``upto``) in ``part`` of ``parts`` but for the topics in
+        ``skip`` (the log's newest row comes back whatever its topic), and the position read
+        up to."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
                 f"FROM {self.events_table_name} WHERE rowid > ? AND rowid <= ? "
                 "ORDER BY rowid LIMIT ?",
-                [after, upto if upto is not None else 2**62, limit],
+                [after, upto if upto is not None else 2**62, limit + 1],
             )
             rows = c.fetchall()
+        newest = rows[-1][0] if len(rows) <= limit and rows else None  # no row after it
+        rows = rows[:limit]
         found = []
         for rowid, originator_id, version, topic, state in rows:
             ident = UUID(originator_id)
-            if parts == 1 or partition_of(ident, parts) == part:
+            wanted = topic not in skip or rowid == newest  # the newest always: see pgevents
+            if wanted and (parts == 1 or partition_of(ident, parts) == part):
                 found.append(
                     Notification(
                         id=rowid,

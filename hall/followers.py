@@ -37,8 +37,10 @@ def store_log(
     app: Application[Any],
     translate: Callable[[Any], Mapping[str, Any]],
     stamp: Callable[[Any], Mapping[str, Any]],
+    skip: frozenset[str] = frozenset(),
 ) -> StoreLog:
-    """A service's notification log as messages in the contract's shape."""
+    """A service's notification log as messages in the contract's shape (without the events
+    of the topics in ``skip``)."""
 
     def decode(notification: Notification) -> tuple[str, Mapping[str, Any], datetime]:
         domain_event = app.mapper.to_domain_event(notification)
@@ -47,7 +49,7 @@ def store_log(
         body["terminal_id"] = actor["terminal_id"]
         return str(body["type"]), body, actor["recorded_at"]
 
-    return StoreLog(stream, app.recorder, decode)
+    return StoreLog(stream, app.recorder, decode, skip)
 
 
 class Followers:
@@ -92,16 +94,22 @@ def intake_log(app: Application[Any]) -> StoreLog:
     return store_log("intake", app, to_contract, actor_of)
 
 
-def billing_log(app: Application[Any]) -> StoreLog:
+def billing_log(app: Application[Any], *, internal: bool = True) -> StoreLog:
     """Billing's log: posted money events in the contract's shape, its own bookkeeping events
-    (accounts opened, receipts issued, reconciliations) as ``billing.<aggregate>.<event>``."""
+    (accounts opened, receipts issued, reconciliations) as ``billing.<aggregate>.<event>``.
+
+    ``internal=False`` leaves out the events only billing reads (receipts and indexes, two in
+    five of a payment's; ``translate.INTERNAL``), unread and undecoded: the followers' log.
+    Relays publish everything.
+    """
 
     def body_of(domain_event: Any) -> Mapping[str, Any]:
         if billing_translate.is_contract_event(domain_event):
             return billing_translate.to_contract(domain_event)
         return own_event(domain_event, "billing")  # e.g. which day was reconciled
 
-    return store_log("billing", app, body_of, actor_of)
+    skip = frozenset() if internal else billing_translate.internal_topics()
+    return store_log("billing", app, body_of, actor_of, skip)
 
 
 def supervision_log(app: Application[Any]) -> StoreLog:

@@ -55,10 +55,12 @@ class PostgresEvents:
         )
 
     @cached_property
-    def _select_part(self) -> Composed:
+    def _select_some(self) -> Composed:
         return self._sql(
             "SELECT notification_id, originator_id, originator_version, topic, "
-            "CASE WHEN get_byte(uuid_send(originator_id), 15) %% %s = %s THEN state END "
+            "CASE WHEN get_byte(uuid_send(originator_id), 15) %% %s = %s "
+            "AND (topic <> ALL(%s::text[]) "
+            "OR lead(notification_id) OVER (ORDER BY notification_id) IS NULL) THEN state END "
             "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         )
 
@@ -94,21 +96,32 @@ class PostgresEvents:
             return {row["originator_id"] for row in curs.fetchall()}
 
     def select_log(
-        self, after: int, limit: int, upto: int | None = None, parts: int = 1, part: int = 0
+        self,
+        after: int,
+        limit: int,
+        upto: int | None = None,
+        parts: int = 1,
+        part: int = 0,
+        skip: frozenset[str] = frozenset(),
     ) -> tuple[list[Notification], int]:
         """The notifications among the next ``limit`` after position ``after`` (none past
         ``upto``) of the aggregates in ``part`` of ``parts`` (see
-        :func:`hall.eventkeys.partition_of`), and the position read up to.
+        :func:`hall.eventkeys.partition_of`), but for those of the topics in ``skip``, and the
+        position read up to.
 
         Rows come back as tuples, not the library's dicts: every follower and rebuild reads
         the log through here.  The SQL is the library's one-sided, ordered, limited scan on
         purpose: a second bound, or the partition as a filter, made the planner expect a few
         rows of a young table and sort them on disk instead of reading its index in order
         (20x slower).  So the partition is only computed per row, and other partitions' rows
-        come back without their state (nothing is decrypted to tell them apart).
+        come back without their state (nothing is decrypted to tell them apart), as do the
+        skipped topics' rows, but for the newest row of the log: a reader tracks the last
+        event it was given, and must be able to reach the head however the log ends.  (The
+        window function looks one row ahead of the index scan; the plan stays streaming.)
         """
-        query = self._select_part if parts > 1 else self._select_all
-        params = [parts, part] if parts > 1 else []
+        some = parts > 1 or bool(skip)
+        query = self._select_some if some else self._select_all
+        params = [parts, part, sorted(skip)] if some else []
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(query, [*params, after, limit], prepare=True)
             rows = curs.fetchall()

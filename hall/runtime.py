@@ -82,7 +82,7 @@ class Hall:
             hall.committers[service] = GroupCommitter(writer, settings.group_commit_max_events)
         hall.followers = Followers(
             view_store(settings),
-            Sources(*_logs(hall).values()),
+            Sources(intake_log(hall.intake), billing_log(hall.billing, internal=False)),
             projection_context(settings, calendar),
         )
         for committer in hall.committers.values():

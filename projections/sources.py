@@ -54,10 +54,13 @@ class StoreLog:
 
     KEEP = 20_000  # messages: several seconds of a busy hall's events
 
-    def __init__(self, stream: str, recorder: Any, decode: Decoder) -> None:
+    def __init__(
+        self, stream: str, recorder: Any, decode: Decoder, skip: frozenset[str] = frozenset()
+    ) -> None:
         self.streams: tuple[str, ...] = (stream,)
         self.recorder = recorder
         self.decode = decode
+        self.skip = skip  # topics of events no consumer here reads: passed over, undecoded
         self._window: list[Message] = []  # every message after _low up to _high, in order
         self._positions: list[int] = []  # their positions, for bisecting
         self._low = self._high = -1  # -1: no window yet
@@ -69,7 +72,7 @@ class StoreLog:
             notifications = self.recorder.select_notifications(
                 start=after, limit=limit, inclusive_of_start=False
             )
-            return self._messages(notifications)
+            return self._messages(notifications)  # ``skip`` is for hall's recorders only
         with self._lock:
             if not self._low <= after <= self._high:  # outside: not kept, and not worth it
                 if self._high >= 0 and after < self._low:
@@ -93,12 +96,18 @@ class StoreLog:
         """The messages of the aggregates in ``part`` of ``parts`` among the next ``limit``
         after ``after`` (none past ``upto``), and the position read up to (a partitioned
         rebuild: each worker decodes only its part)."""
-        notifications, reached = self.recorder.select_log(after, limit, upto, parts, part)
+        notifications, reached = self.recorder.select_log(
+            after, limit, upto, parts, part, skip=self.skip
+        )
         return self._messages(notifications), reached
 
     def _fetch(self, after: int, limit: int) -> tuple[list[Message], int]:
-        notifications, reached = self.recorder.select_log(after, limit)
-        return self._messages(notifications), reached
+        # Rows all passed over (``skip``) are read past: an empty answer means the head.
+        while True:
+            notifications, reached = self.recorder.select_log(after, limit, skip=self.skip)
+            if notifications or reached <= after:
+                return self._messages(notifications), reached
+            after = reached
 
     def _messages(self, notifications: Any) -> list[Message]:
         messages = []

@@ -10,9 +10,12 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from eventsourcing.domain import DomainEvent
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
-from services.billing.domainmodel import FeeAccount, Remittance
+from services.billing.domainmodel import FeeAccount, Receipt, Remittance
+from services.billing.indexes import Day, OpenDays
 from services.stamp import Stamp
 
 # contract type -> the contract fields its command takes, in order
@@ -30,6 +33,22 @@ TYPES: dict[type[Any], str] = {
     FeeAccount.Refunded: "fee.refunded",  # type: ignore[attr-defined]
     Remittance.Made: "remittance.made",  # type: ignore[attr-defined]
 }
+
+# Aggregates whose events only billing itself reads: receipts keep receipt numbers unique and
+# remember refunds and remittance; the indexes find a day's receipts.  Everything a read model
+# or a rule needs is also in the account's and remittance's events.
+INTERNAL = (Receipt, Day, OpenDays)
+
+
+def internal_topics() -> frozenset[str]:
+    """The stored topics of ``INTERNAL``'s events (what followers need not decode)."""
+    return frozenset(
+        get_topic(value)
+        for aggregate in INTERNAL
+        for value in vars(aggregate).values()
+        if isinstance(value, type) and issubclass(value, DomainEvent)
+    )
+
 
 _LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 _DERIVED_FIELDS = {"owed_back"}  # worked out by billing, not posted
