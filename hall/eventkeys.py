@@ -87,6 +87,26 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
                 found |= {UUID(row["originator_id"]) for row in c.fetchall()}
         return found
 
+    def select_aggregates(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every event of these aggregates, oldest first (as the PostgreSQL recorder's)."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(originator_ids, 500):
+                c.execute(
+                    f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                    f"FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY originator_id, originator_version",
+                    [i.hex for i in chunk],
+                )
+                for row in c.fetchall():
+                    ident = UUID(row["originator_id"])
+                    stored = StoredEvent(
+                        ident, row["originator_version"], row["topic"], row["state"]
+                    )
+                    found.setdefault(ident, []).append(stored)
+        return found
+
     def select_log(
         self,
         after: int,

@@ -48,6 +48,15 @@ class PostgresEvents:
         )
 
     @cached_property
+    def _select_aggregates(self) -> Composed:
+        # From the ids asked, planned afresh each time, like the existence lookup.
+        return self._sql(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM unnest(%b::uuid[]) AS asked(id) JOIN {0}.{1} e ON e.originator_id = asked.id "
+            "ORDER BY e.originator_id, e.originator_version"
+        )
+
+    @cached_property
     def _select_all(self) -> Composed:
         return self._sql(
             "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -94,6 +103,16 @@ class PostgresEvents:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._select_existing, (list(originator_ids),), prepare=False)
             return {row["originator_id"] for row in curs.fetchall()}
+
+    def select_aggregates(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
+        """Every event of these aggregates, oldest first, in one query."""
+        found: dict[UUID, list[StoredEvent]] = {}
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self._select_aggregates, (list(originator_ids),), prepare=False)
+            for originator_id, version, topic, state in curs.fetchall():
+                stored = StoredEvent(originator_id, version, topic, bytes(state))
+                found.setdefault(originator_id, []).append(stored)
+        return found
 
     def select_log(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,6 +140,20 @@ class IntakeCaseDirectory:
             return decided.department
         case = self.intake.find(case_id(case_no), Case)
         return None if case is None else case.department
+
+    def departments_of(self, case_nos: Collection[str]) -> dict[str, str | None]:
+        answers: dict[str, str | None] = {}
+        unsure = []
+        for case_no in case_nos:
+            decided = self.intake.cached(case_id(case_no), Case)
+            if decided is not None and decided.status != RECEIVED:
+                answers[case_no] = decided.department
+            else:
+                unsure.append(case_no)
+        if unsure:  # one read for all of them
+            for case in self.intake.find_many([case_id(n) for n in unsure], Case):
+                answers[case.case_no] = case.department
+        return {case_no: answers.get(case_no) for case_no in case_nos}
 
 
 def _relays(hall: Hall) -> Any:

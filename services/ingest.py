@@ -93,6 +93,7 @@ class UnitOfWork:
         self.events: list[Any] = []
         self.absent: set[UUID] = set()  # known not to exist yet (prefetched): no query needed
         self.reads: dict[UUID, Aggregate | None] = {}
+        self.prepared: Any = None  # the application's lookups for the group (``prepare``)
 
     def get(self, aggregate_id: UUID, cls: type[A]) -> A:
         """The aggregate as this batch sees it (its own changes included)."""
@@ -173,6 +174,26 @@ class IngestingApplication(Application[UUID], Generic[A]):
         """Apply one posted event; return the aggregate that now holds its new event."""
         raise NotImplementedError
 
+    def prepare(self, posted: Sequence[Posted]) -> Any:
+        """What a group's events will look up outside this application, fetched once for the
+        whole group before deciding (``uow.prepared``); nothing by default."""
+        return None
+
+    def find_many(self, aggregate_ids: Sequence[UUID], cls: type[A]) -> list[A]:
+        """Aggregates read fresh from the store in one query (never the writer's cache);
+        those that don't exist, or are of another class, are left out."""
+        stored = self.recorder.select_aggregates(aggregate_ids)  # type: ignore[attr-defined]
+        found: list[A] = []
+        for events in stored.values():
+            aggregate = None
+            for domain_event in map(self.mapper.to_domain_event, events):
+                # Not the library's ``project_aggregate``: it checks each event against a
+                # runtime protocol, a third of the time here.
+                aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+            if isinstance(aggregate, cls):
+                found.append(aggregate)
+        return found
+
     def record_group(self, batches: Sequence[Sequence[Posted]]) -> list[Outcome]:
         """Record several independent batches in one transaction (group commit)."""
         recorded_at = datetime.now(UTC)
@@ -180,6 +201,7 @@ class IngestingApplication(Application[UUID], Generic[A]):
         known: dict[UUID, Any] = self.recorder.select_event_keys(ids)  # type: ignore[attr-defined]
         uow = UnitOfWork(self)
         uow.absent = self._absent([i for b in batches for p in b for i in self.prefetch_ids(p)])
+        uow.prepared = self.prepare([p for batch in batches for p in batch])
         new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
         decided: list[_Accepted | Rejection] = []
         for batch in batches:

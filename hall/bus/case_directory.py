@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Collection
 
 from eventsourcing.persistence import OperationalError
 
@@ -85,3 +86,6 @@ class KafkaCaseDirectory:
                 return found
             with worker.progressed:  # until the worker applies more, or time is up
                 worker.progressed.wait_for(moved, remaining)
+
+    def departments_of(self, case_nos: Collection[str]) -> dict[str, str | None]:
+        return {case_no: self.department_of(case_no) for case_no in case_nos}

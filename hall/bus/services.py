@@ -8,7 +8,7 @@ Intake publishes cases and the catalogue; billing its money events and its own b
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,6 +46,9 @@ class _NoDecisions:
     """Billing's case directory, never asked: a relay only reads the log."""
 
     def department_of(self, case_no: str) -> str | None:
+        raise RuntimeError("a relay decides nothing")
+
+    def departments_of(self, case_nos: Collection[str]) -> dict[str, str | None]:
         raise RuntimeError("a relay decides nothing")
 
 

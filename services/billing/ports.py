@@ -6,6 +6,7 @@ an adapter fed from intake's Kafka topic will stand behind the same protocols.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Protocol
 
@@ -15,6 +16,9 @@ class CaseDirectory(Protocol):
 
     def department_of(self, case_no: str) -> str | None:
         """The department owning the case (its item's), or None when no such case exists."""
+
+    def departments_of(self, case_nos: Collection[str]) -> dict[str, str | None]:
+        """``department_of`` for several cases at once (a group commit's assessments)."""
 
 
 class Workdays(Protocol):
