@@ -74,7 +74,7 @@ class Phase:
     failures: int = 0
     first_failure: str | None = None
     cpu: dict[str, float] = field(default_factory=dict)  # CPU share (1.0 = one core) by process
-    caught_up_s: float = 0.0  # after the phase, until the read models had applied all of it
+    caught_up_s: float | None = 0.0  # after the phase, until the read models applied all of it
 
     @property
     def rate(self) -> float:
