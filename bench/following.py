@@ -41,11 +41,20 @@ def behind(url: str, schema: str) -> int:
     return total
 
 
-def catch_up_seconds(url: str, schema: str, limit_s: float = 600.0) -> float:
-    """How long after now until the read models and supervision have applied everything."""
-    started = time.monotonic()
-    while behind(url, schema) > 0:
-        if time.monotonic() - started > limit_s:
-            return float("inf")
+def catch_up_seconds(url: str, schema: str, stalled_s: float = 120.0) -> float:
+    """How long after now until the read models and supervision have applied everything;
+    infinite once they have applied nothing more for ``stalled_s`` (a follower far behind, as
+    supervision is after a rebuild of a large log, may take many minutes, and says so)."""
+    started = last_move = last_said = time.monotonic()
+    least = behind(url, schema)
+    while least > 0:
         time.sleep(0.1)  # polling the followers' positions is the measurement itself
+        now, left = time.monotonic(), behind(url, schema)
+        if left < least:
+            least, last_move = left, now
+        elif now - last_move > stalled_s:
+            return float("inf")
+        if now - last_said >= 60:
+            print(f"  followers {left:,} events behind after {now - started:.0f} s", flush=True)
+            last_said = now
     return time.monotonic() - started
