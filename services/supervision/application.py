@@ -21,7 +21,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 
 from projections.sources import Message
 from services.errors import DomainError
-from services.ingest import in_cache
+from services.ingest import in_cache, read_many
 from services.intake.clock import WorkCalendar, china_date
 from services.supervision.domainmodel import (
     STATUSES,
@@ -90,7 +90,7 @@ class Supervision(Application[UUID]):
 
     def take(self, stream: str, messages: Sequence[Message]) -> None:
         """Judge a run of one stream's messages: one transaction, with the stream's position."""
-        with self.lock, self._session(self._new_files(messages)) as session:
+        with self.lock, self._session(self._files(messages)) as session:
             judging = Pass(session, self.context)
             for message in messages:
                 judging.take(message)
@@ -111,21 +111,25 @@ class Supervision(Application[UUID]):
             self._commit(session.changed(), None)
             return True
 
-    def _new_files(self, messages: Sequence[Message]) -> set[UUID]:
-        """The case and receipt files a run will open: one query instead of one read each."""
+    def _files(self, messages: Sequence[Message]) -> dict[UUID, Aggregate | None]:
+        """The case and receipt files a run will open that this process does not hold, read
+        in one query (None: not opened yet) instead of one read each: once a hall has more
+        open cases than the cache holds, most of a run's files come from the store."""
         refs = {f"case:{m.body['case_no']}" for m in messages if "case_no" in m.body}
         refs |= {f"receipt:{r}" for m in messages for r in _receipts(m)}
-        recorder: Any = self.recorder
         cache = self.repository.cache
         unknown = [i for i in map(file_id, refs) if cache is None or not in_cache(cache, i)]
-        if not unknown or not hasattr(recorder, "select_existing"):  # SQLite reads cheaply
-            return set()
-        existing: set[UUID] = recorder.select_existing(unknown)
-        return set(unknown) - existing
+        if not unknown or not hasattr(self.recorder, "select_aggregates"):  # SQLite: cheap
+            return {}
+        read = read_many(self, unknown)
+        if cache is not None:
+            for ident, file in read.items():
+                cache.put(ident, file)  # as a single read would; evicted if the run fails
+        return {ident: read.get(ident) for ident in unknown}
 
     @contextlib.contextmanager
-    def _session(self, new: set[UUID] | None = None) -> Iterator[Session]:
-        session = Session(self, new)
+    def _session(self, known: Mapping[UUID, Aggregate | None] | None = None) -> Iterator[Session]:
+        session = Session(self, known)
         try:
             yield session
         except BaseException:

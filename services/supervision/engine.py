@@ -35,9 +35,12 @@ CASE_PREFIXES = ("case.", "evaluation.", "fee.")
 class Session:
     """The aggregates one transaction reads and changes."""
 
-    def __init__(self, app: Application[UUID], absent: set[UUID] | None = None) -> None:
+    def __init__(
+        self, app: Application[UUID], known: Mapping[UUID, Aggregate | None] | None = None
+    ) -> None:
         self.app = app
-        self.seen: dict[UUID, Aggregate | None] = dict.fromkeys(absent or ())  # known new
+        # read before the transaction (None: known not to exist yet)
+        self.seen: dict[UUID, Aggregate | None] = dict(known or {})
 
     def find(self, ident: UUID, cls: type[A]) -> A | None:
         if ident not in self.seen:
