@@ -32,6 +32,7 @@ from bench.baseline import raw_inserts, stored_state_length
 from bench.following import catch_up_seconds
 from bench.load import CpuMeter, Phase, batches, single_events
 from hall import collector
+from hall.settings import Settings
 from tests.support import ITEMS
 
 # The walks use tests/support.py's LAND department, window 12 and promised item LAND-REG.
@@ -168,7 +169,7 @@ async def run_load(
 def caught_up(url: str, schema: str) -> float | None:
     """Seconds until the followers applied everything; None when the server runs none
     (``HALL_FOLLOWERS=false`` measures the API alone)."""
-    if os.environ.get("HALL_FOLLOWERS", "true").lower() in {"false", "0", "no", "off"}:
+    if not Settings().followers:  # the environment the server was started with
         return None
     return catch_up_seconds(url, schema)
 

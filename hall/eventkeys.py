@@ -21,7 +21,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from hall.pgevents import PostgresEvents
+from hall.pgevents import PostgresEvents, by_aggregate
 from services.ingest import EventKey
 
 
@@ -89,7 +89,7 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def select_aggregates(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every event of these aggregates, oldest first (as the PostgreSQL recorder's)."""
-        found: dict[UUID, list[StoredEvent]] = {}
+        rows = []
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(originator_ids, 500):
                 c.execute(
@@ -99,13 +99,8 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
                     "ORDER BY originator_id, originator_version",
                     [i.hex for i in chunk],
                 )
-                for row in c.fetchall():
-                    ident = UUID(row["originator_id"])
-                    stored = StoredEvent(
-                        ident, row["originator_version"], row["topic"], row["state"]
-                    )
-                    found.setdefault(ident, []).append(stored)
-        return found
+                rows += [(UUID(r[0]), r[1], r[2], r[3]) for r in c.fetchall()]
+        return by_aggregate(rows)
 
     def select_log(
         self,

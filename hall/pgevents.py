@@ -8,7 +8,7 @@ bulk (one query per group commit or supervision run), one aggregate's events wit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -18,6 +18,15 @@ from eventsourcing.postgres import PostgresProcessRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
+
+
+def by_aggregate(rows: Iterable[tuple[UUID, int, str, Any]]) -> dict[UUID, list[StoredEvent]]:
+    """Rows of (originator id, version, topic, state), in order, as each aggregate's events."""
+    found: dict[UUID, list[StoredEvent]] = {}
+    for originator_id, version, topic, state in rows:
+        stored = StoredEvent(originator_id, version, topic, bytes(state))
+        found.setdefault(originator_id, []).append(stored)
+    return found
 
 
 class PostgresEvents:
@@ -106,13 +115,9 @@ class PostgresEvents:
 
     def select_aggregates(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every event of these aggregates, oldest first, in one query."""
-        found: dict[UUID, list[StoredEvent]] = {}
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(self._select_aggregates, (list(originator_ids),), prepare=False)
-            for originator_id, version, topic, state in curs.fetchall():
-                stored = StoredEvent(originator_id, version, topic, bytes(state))
-                found.setdefault(originator_id, []).append(stored)
-        return found
+            return by_aggregate(curs.fetchall())
 
     def select_log(
         self,

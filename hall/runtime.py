@@ -132,16 +132,12 @@ class IntakeCaseDirectory:
         self.intake = intake
 
     def department_of(self, case_no: str) -> str | None:
+        return self.departments_of([case_no])[case_no]
+
+    def departments_of(self, case_nos: Collection[str]) -> dict[str, str | None]:
         # A case decided at the window (accepted or refused) keeps its department for good, so
         # intake's writer's copy answers without a read; a case only received may yet be
         # accepted under another item, possibly in another process: read the store.
-        decided = self.intake.cached(case_id(case_no), Case)
-        if decided is not None and decided.status != RECEIVED:
-            return decided.department
-        case = self.intake.find(case_id(case_no), Case)
-        return None if case is None else case.department
-
-    def departments_of(self, case_nos: Collection[str]) -> dict[str, str | None]:
         answers: dict[str, str | None] = {}
         unsure = []
         for case_no in case_nos:
