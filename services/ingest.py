@@ -188,9 +188,11 @@ class IngestingApplication(Application[UUID], Generic[A]):
         """Record several independent batches in one transaction (group commit)."""
         recorded_at = datetime.now(UTC)
         ids = [p.event.event_id for batch in batches for p in batch]
-        known: dict[UUID, Any] = self.recorder.select_event_keys(ids)  # type: ignore[attr-defined]
+        uncached = self._uncached([i for b in batches for p in b for i in self.prefetch_ids(p)])
+        # Which ids are known and which aggregates exist: one round trip (``select_known``).
+        known, existing = self.recorder.select_known(ids, uncached)  # type: ignore[attr-defined]
         uow = UnitOfWork(self)
-        uow.absent = self._absent([i for b in batches for p in b for i in self.prefetch_ids(p)])
+        uow.absent = set(uncached) - existing
         uow.prepared = self.prepare([p for batch in batches for p in batch])
         new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
         decided: list[_Accepted | Rejection] = []
@@ -221,13 +223,10 @@ class IngestingApplication(Application[UUID], Generic[A]):
             positions = {eid: by_event[id(ev)] for eid, (_, ev) in new.items()}
         return [_resolve(d, positions) for d in decided]
 
-    def _absent(self, ids: list[UUID]) -> set[UUID]:
+    def _uncached(self, ids: list[UUID]) -> list[UUID]:
+        """Of the aggregates a group will load, those the cache can't tell exist."""
         cache = self.repository.cache
-        unknown = {i for i in ids if cache is None or not in_cache(cache, i)}
-        if not unknown:
-            return set()
-        existing: set[UUID] = self.recorder.select_existing(sorted(unknown))  # type: ignore[attr-defined]
-        return unknown - existing
+        return sorted({i for i in ids if cache is None or not in_cache(cache, i)})
 
     def _remember(self, uow: UnitOfWork) -> None:
         # The single writer keeps what it decided; other processes' writes to the same
