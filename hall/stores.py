@@ -16,7 +16,7 @@ from eventsourcing.cryptography import AESCipher
 
 from hall.settings import Settings
 
-CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+CIPHER_TOPIC = "hall.cipher:EventCipher"  # the library's AES-GCM format (see hall/cipher.py)
 KEYED_RECORDERS = {
     "sqlite": "hall.eventkeys:KeyedSQLiteRecorder",
     "postgres": "hall.eventkeys:KeyedPostgresRecorder",
@@ -28,7 +28,7 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
     """The ``eventsourcing`` environment for one service's application."""
     # The `cryptography` AES-GCM cipher: ~50x cheaper per event than building a pycryptodome one.
     env = {
-        "CIPHER_TOPIC": "eventsourcing.cryptography:AESCipher",
+        "CIPHER_TOPIC": CIPHER_TOPIC,
         "CIPHER_KEY": cipher_key(settings),
     }
     env["CREATE_TABLE"] = "y" if settings.create_tables else "n"
