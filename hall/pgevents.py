@@ -107,12 +107,6 @@ class PostgresEvents:
             ),
         )
 
-    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregates have any stored event."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self._select_existing, (list(originator_ids),), prepare=False)
-            return {row["originator_id"] for row in curs.fetchall()}
-
     def select_aggregates(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
         """Every event of these aggregates, oldest first, in one query."""
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
