@@ -10,7 +10,7 @@ Prints, from one run over the same log:
   (goals: ≥ 30,000 events/s and ≥ 0.5);
 - projection lag p50/p99 (commit → the case list shows it) while background terminals ingest at
   about half the rate measured for it in this run, with the rate they reached, the read models
-  kept by a ``hall follow`` process as ``hall serve`` runs them on PostgreSQL (goal: p99 < 500 ms);
+  kept by ``hall follow`` processes as ``hall serve`` runs them on PostgreSQL (goal: p99 < 500 ms);
 - p99 latency of a year's completion report grouped by department (goal: < 50 ms).
 
 Events are created through the application layer (``record_group``: the same path HTTP posts
@@ -36,7 +36,7 @@ from bench.following import catch_up_seconds
 from events import content_digest, parse_event
 from hall import collector
 from hall.rebuild import rebuild
-from hall.runtime import Hall
+from hall.runtime import FOLLOWING, Hall
 from hall.settings import Settings
 from projections.reports import completion_report
 from services.ingest import Actor, Posted
@@ -117,8 +117,9 @@ def report_latency(hall: Hall, runs: int = 200) -> list[float]:
     return timings
 
 
-def follower(settings: Settings) -> subprocess.Popen[bytes]:
-    """``hall follow`` on the bench's schema, as ``hall serve`` runs it beside its API."""
+def followers(settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """``hall follow --part`` (read models, supervision) on the bench's schema, as ``hall serve``
+    runs them beside its API."""
     env = os.environ | {
         "HALL_DATABASE_URL": str(settings.database_url),
         "HALL_DATABASE_SCHEMA": settings.database_schema,
@@ -126,28 +127,33 @@ def follower(settings: Settings) -> subprocess.Popen[bytes]:
         "HALL_CREATE_TABLES": "false",
     }
     command = [sys.executable, "-m", "hall", "follow", "--parent", str(os.getpid())]
-    return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    return [
+        subprocess.Popen([*command, "--part", part], env=env, stdout=subprocess.DEVNULL)
+        for part in FOLLOWING
+    ]
 
 
 def lag(hall: Hall, rate: float, seconds: float, loaders: int = 32) -> tuple[list[float], float]:
     """Ingest case walks at about ``rate`` events/s in the background (``loaders`` terminals,
     each pacing itself) while a probe posts one case acceptance every 50 ms and times commit →
-    visible in the case list, kept by a ``hall follow`` process (PostgreSQL's layout).  Returns
+    visible in the case list, kept by ``hall follow`` processes (PostgreSQL's layout).  Returns
     the lags (ms) and the ingest rate actually reached."""
     assert hall.followers is not None
-    following = follower(hall.settings)
+    following = followers(hall.settings)
     try:
         # Supervision starts from the beginning of the log (the rebuild made only the read
         # models): the lag is measured once everything is caught up, as in a running hall.
         settings = hall.settings
         waited = catch_up_seconds(str(settings.database_url), settings.database_schema)
-        if following.poll() is not None or waited == float("inf"):
+        if any(p.poll() is not None for p in following) or waited == float("inf"):
             raise RuntimeError("hall follow did not catch up")
         print(f"  hall follow caught up (supervision from position 0) in {waited:.0f} s")
         return _lag(hall, rate, seconds, loaders)
     finally:
-        following.send_signal(signal.SIGTERM)
-        following.wait(60)
+        for process in following:
+            process.send_signal(signal.SIGTERM)
+        for process in following:
+            process.wait(60)
 
 
 def _lag(hall: Hall, rate: float, seconds: float, loaders: int) -> tuple[list[float], float]:

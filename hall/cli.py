@@ -60,15 +60,15 @@ def serve(
     data_dir: DataDir = None,
 ) -> None:
     """Run the API (SQLite unless HALL_DATABASE_URL is set), with every service's read models
-    and supervision: in the API's process on SQLite, in a child process (`hall follow`) on
+    and supervision: in the API's process on SQLite, in child processes (`hall follow --part`) on
     PostgreSQL (HALL_FOLLOWERS=false leaves them to `hall project` and `hall supervise`)."""
     import os
 
     import uvicorn
 
     from hall.http.app import create_app
-    from hall.runtime import Hall
-    from hall.sidecar import Sidecar
+    from hall.runtime import FOLLOWING, Hall
+    from hall.sidecar import Sidecar, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(data_dir)
@@ -79,16 +79,23 @@ def serve(
 
         admin_token(settings)
         typer.echo(f"admin token: {settings.data_dir / 'admin.token'} (HALL_ADMIN_TOKEN overrides)")
-    sidecar = None
+    sidecars: list[Sidecar] = []
     if settings.on_postgres and settings.followers and settings.follower_process:
         # Tables and read models first, once: two processes creating them at once conflict.
         Hall.start(settings, follow=False, record=False).close()
-        sidecar = Sidecar(data_dir, parent=os.getpid(), env={"HALL_CREATE_TABLES": "false"})
-        settings = settings.model_copy(update={"followers": False})  # the child follows
+        # A child per part: in one interpreter, supervision's passes held the lock the read
+        # models needed, and the case list's lag doubled (bench.projections' lag phase).
+        sidecars = [
+            Sidecar(data_dir, parent=os.getpid(), env={"HALL_CREATE_TABLES": "false"}, part=part)
+            for part in FOLLOWING
+        ]
+        settings = settings.model_copy(update={"followers": False})  # the children follow
     api = create_app(settings)
     collector.settle()
-    if sidecar is not None:
-        sidecar.start().stops_on_signals()
+    if sidecars:
+        for sidecar in sidecars:
+            sidecar.start()
+        stop_on_signals(sidecars)
     try:
         # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan
         # drains the writers, so whatever was acknowledged is durable before the process exits.
@@ -101,7 +108,7 @@ def serve(
             access_log=settings.access_log,
         )
     finally:
-        if sidecar is not None:
+        for sidecar in sidecars:
             sidecar.stop()
 
 

@@ -27,6 +27,9 @@ from services.supervision.follower import Follower as Supervisor
 from services.supervision.rules import Thresholds
 
 log = logging.getLogger(__name__)
+# What follows the stores: the read models, and supervision.  One process runs both, or (``hall
+# serve`` on PostgreSQL) a ``hall follow --part`` child process runs each.
+FOLLOWING = ("views", "supervision")
 # The single writer of a service keeps the aggregates it decided (no re-read per command);
 # a conflict with another process's write evicts them (services/ingest.py).
 WRITER_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "n"}
@@ -48,10 +51,18 @@ class Hall:
     case_directory: Any = None  # a billing-only API's view of cases, kept from intake's topic
 
     @classmethod
-    def start(cls, settings: Settings, *, follow: bool = True, record: bool = True) -> Hall:
+    def start(
+        cls,
+        settings: Settings,
+        *,
+        follow: bool = True,
+        record: bool = True,
+        parts: Collection[str] = FOLLOWING,
+    ) -> Hall:
         """Open every store (creating tables if allowed), start the writers (unless ``record``
         is false: ``hall follow`` only follows) and, unless ``follow`` is false (operator
-        commands), the projections and supervision that follow them."""
+        commands), the ``parts`` of following: the read models (``views``, with the relays
+        when there is a bus) and ``supervision``."""
         calendar = work_calendar(settings)
         intake_env = store_env(settings, "intake") | WRITER_CACHE
         intake = Cases(intake_env, calendar=calendar)
@@ -92,10 +103,11 @@ class Hall:
             hall.supervision, hall.followers.sources, wake=hall.followers.doorbell.listener()
         )
         hall.supervision.on_raised.append(lambda rule: FINDINGS_RAISED.labels(rule).inc())
-        if follow and settings.followers:
+        if follow and settings.followers and "views" in parts:
             hall.followers.start()
+        if follow and settings.followers and "supervision" in parts:
             hall.supervisor.start()
-        if follow and settings.kafka_bootstrap and settings.relays:
+        if follow and settings.kafka_bootstrap and settings.relays and "views" in parts:
             hall.relays = _relays(hall)
         log.info("hall started on %s", "PostgreSQL" if settings.on_postgres else "SQLite")
         return hall

@@ -77,9 +77,10 @@ class Settings(BaseSettings):
     )
     follower_process: bool = Field(
         True,
-        description="On PostgreSQL, `hall serve` runs the read models and supervision in a "
-        "child process (`hall follow`) rather than as threads of the API, where they shared its "
-        "interpreter lock: measured, they cut the API's ingest capacity by about two thirds. "
+        description="On PostgreSQL, `hall serve` runs the read models and supervision in "
+        "child processes (`hall follow --part`) rather than as threads of the API, where they "
+        "shared its interpreter lock: measured, they cut the API's ingest capacity by about two "
+        "thirds. "
         "False keeps them in the API process (always so on SQLite).",
     )
     access_log: bool = Field(

@@ -1,8 +1,8 @@
-"""``hall serve``'s child process: the read models and supervision, kept running beside the API.
+"""``hall serve``'s child processes: the read models, and supervision, kept running beside the API.
 
 On PostgreSQL they need not share the API's process: ``hall follow`` reads the same stores and
 hears commits through LISTEN/NOTIFY.  A child that dies is started again (after a pause that
-grows while it keeps dying), so the read models catch up by themselves; the child also ends
+grows while it keeps dying), so the read models catch up by themselves; each child also ends
 itself when the API's process goes away, even by ``kill -9``.
 """
 
@@ -26,9 +26,14 @@ CALM_SECONDS = 60.0  # a child that ran this long before dying is restarted at o
 class Sidecar:
     """Starts ``hall follow`` and keeps it running until :meth:`stop`."""
 
-    def __init__(self, data_dir: Path | None, parent: int, env: dict[str, str]) -> None:
+    def __init__(
+        self, data_dir: Path | None, parent: int, env: dict[str, str], part: str | None = None
+    ) -> None:
         self.env = os.environ | env
         self.command = [sys.executable, "-m", "hall", "follow", "--parent", str(parent)]
+        self.name = "hall follow" + (f" --part {part}" if part else "")
+        if part is not None:
+            self.command += ["--part", part]
         if data_dir is not None:
             self.command += ["--data-dir", str(data_dir)]
         self.process: subprocess.Popen[bytes] | None = None
@@ -41,22 +46,6 @@ class Sidecar:
         self.process = subprocess.Popen(self.command, env=self.env)  # noqa: S603 (ours)
         self._watch.start()
         return self
-
-    def stops_on_signals(self) -> None:
-        """Stop the child when this process is told to end by SIGTERM or SIGINT.
-
-        uvicorn handles those signals while it serves, then re-raises the one it got once it
-        has shut down; these handlers are what it re-raises into: they stop the child, then
-        end this process by the same signal, as it would have ended without a child.
-        """
-
-        def stop_then_end(sig: int, _: FrameType | None) -> None:
-            self.stop()
-            signal.signal(sig, signal.SIG_DFL)
-            signal.raise_signal(sig)
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, stop_then_end)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Let the child finish its current batch and end; kill it if it takes too long."""
@@ -82,7 +71,7 @@ class Sidecar:
                 return
             if time.monotonic() - started > CALM_SECONDS:
                 pause = FIRST_PAUSE
-            log.error("hall follow exited with %s; starting it again in %.0f s", code, pause)
+            log.error("%s exited with %s; starting it again in %.0f s", self.name, code, pause)
             if self._stopping.wait(pause):
                 return
             pause = min(pause * 2, LONGEST_PAUSE)
@@ -91,3 +80,21 @@ class Sidecar:
                     return
                 self.restarts += 1
                 self.process = subprocess.Popen(self.command, env=self.env)  # noqa: S603
+
+
+def stop_on_signals(sidecars: list[Sidecar]) -> None:
+    """Stop the children when this process is told to end by SIGTERM or SIGINT.
+
+    uvicorn handles those signals while it serves, then re-raises the one it got once it has
+    shut down; these handlers are what it re-raises into: they stop the children, then end this
+    process by the same signal, as it would have ended without children.
+    """
+
+    def stop_then_end(sig: int, _: FrameType | None) -> None:
+        for sidecar in sidecars:
+            sidecar.stop()
+        signal.signal(sig, signal.SIG_DFL)
+        signal.raise_signal(sig)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop_then_end)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -227,26 +228,36 @@ def supervise(
         app_.close()
 
 
+class Part(StrEnum):
+    views = "views"
+    supervision = "supervision"
+
+
 @app.command()
 def follow(
     parent: Annotated[
         int | None,
         typer.Option(help="End when the process with this id ends (hall serve passes its own)."),
     ] = None,
+    part: Annotated[
+        Part | None,
+        typer.Option(help="Only the read models, or only supervision (default: both)."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Keep every read model and supervision up to date from the stores, in one process that
-    records nothing: what `hall serve` runs beside its API on PostgreSQL. Wakes on PostgreSQL's
-    notifications of each commit (and polls)."""
+    """Keep the read models and supervision up to date from the stores, in a process that
+    records nothing: what `hall serve` runs beside its API on PostgreSQL (one child per part).
+    Wakes on PostgreSQL's notifications of each commit (and polls)."""
     import os
 
     from hall.listen import Listener
-    from hall.runtime import Hall
+    from hall.runtime import FOLLOWING, Hall
 
     _starting()
     settings = _settings(data_dir).model_copy(update={"followers": True})
     stop = _until_stopped()
-    hall = Hall.start(settings, follow=True, record=False)
+    parts = FOLLOWING if part is None else (part.value,)
+    hall = Hall.start(settings, follow=True, record=False, parts=parts)
     listener = None
     try:
         assert hall.followers is not None
@@ -254,7 +265,7 @@ def follow(
             channels = [app.recorder.channel_name for app in (hall.intake, hall.billing)]  # type: ignore[attr-defined]
             listener = Listener(settings.database_url, channels, hall.followers.doorbell.ring)
             listener.start()
-        typer.echo("following intake and billing: read models and supervision")
+        typer.echo(f"following intake and billing: {' and '.join(parts)}")
         while not stop.wait(1.0):
             if parent is not None and os.getppid() != parent:
                 typer.echo("the serving process is gone; stopping", err=True)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from eventsourcing.persistence import IntegrityError
 
-from projections.runner import GATHER_SECONDS
+from projections.runner import gather
 from projections.sources import Message, Sources
 from services.supervision.application import Supervision
 from services.supervision.facts import relevant
@@ -142,9 +142,12 @@ class Follower:
         next_tick = 0.0
         while not self._stop.is_set():
             try:
-                while not self._stop.is_set() and (judged := self.step()) != 0:
+                while not self._stop.is_set():
+                    started = time.monotonic()
+                    if (judged := self.step()) == 0:
+                        break
                     if 0 < judged < self.batch:  # caught up: let the next ones gather
-                        self._stop.wait(GATHER_SECONDS)
+                        gather(self._stop, started)
                 if time.monotonic() >= next_tick:
                     self.tick()
                     next_tick = time.monotonic() + self.tick_every

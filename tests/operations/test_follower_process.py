@@ -1,6 +1,6 @@
-"""On PostgreSQL, ``hall serve`` keeps the read models and supervision in a child process
-(``hall follow``) that it starts again when it dies and that ends with it; on SQLite they stay
-in the API's own process."""
+"""On PostgreSQL, ``hall serve`` keeps the read models and supervision in child processes
+(``hall follow --part views``, ``--part supervision``) that it starts again when they die and
+that end with it; on SQLite they stay in the API's own process."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import httpx
+import psycopg
 import pytest
 
 from hall.settings import Settings
@@ -43,9 +44,9 @@ def wait_for(condition: Callable[[], T], seconds: float = 30.0) -> T:
     raise TimeoutError(f"not within {seconds:.0f} s")
 
 
-def followers_of(pid: int) -> list[int]:
-    """The ``hall follow`` processes whose parent is ``pid``."""
-    found = []
+def followers_of(pid: int) -> dict[str, int]:
+    """The ``hall follow`` processes whose parent is ``pid``, by the part each follows."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -55,8 +56,24 @@ def followers_of(pid: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             continue  # ended meanwhile
         if ppid == pid and b"follow" in command:
-            found.append(int(entry.name))
+            part = command[command.index(b"--part") + 1] if b"--part" in command else b"all"
+            found[part.decode()] = int(entry.name)
     return found
+
+
+def judged_up_to(settings: Settings) -> int:
+    """How far supervision (in its own child) has followed intake's log."""
+    options = f"-c search_path={settings.database_schema}"
+    with psycopg.connect(str(settings.database_url), options=options) as conn:
+        row = conn.execute(
+            "SELECT notification_id FROM supervision_tracking WHERE application_name = 'intake'"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def both_parts(pid: int) -> dict[str, int]:
+    found = followers_of(pid)
+    return found if set(found) == {"views", "supervision"} else {}
 
 
 def alive(pid: int) -> bool:
@@ -81,26 +98,28 @@ def test_the_read_models_follow_from_a_child_that_is_started_again_when_it_dies(
         with server.client() as client:
             desk = Desk(client)  # type: ignore[arg-type]  # httpx.Client speaks the same API
             desk.with_catalogue()
-            (child,) = wait_for(lambda: followers_of(server.process.pid))  # type: ignore[union-attr]
-            desk.record(event("case.accepted", "2026-F0001"))
+            children = wait_for(lambda: both_parts(server.process.pid))  # type: ignore[union-attr]
+            (accepted,) = desk.record(event("case.accepted", "2026-F0001"))
             wait_for(lambda: listed(client, "2026-F0001"))
+            wait_for(lambda: judged_up_to(on_postgres) >= accepted["position"])
 
-            os.kill(child, signal.SIGKILL)
-            desk.record(event("case.accepted", "2026-F0002"))  # while no child runs
+            os.kill(children["views"], signal.SIGKILL)
+            desk.record(event("case.accepted", "2026-F0002"))  # while no read models run
             wait_for(lambda: listed(client, "2026-F0002"))
-            (again,) = followers_of(server.process.pid)
+            again = both_parts(server.process.pid)
     finally:
         server.kill(signal.SIGTERM)
-    assert again != child
-    assert not alive(again)
+    assert again["views"] != children["views"]
+    assert again["supervision"] == children["supervision"]  # the other part ran on
+    assert not any(alive(pid) for pid in again.values())
 
 
 def test_the_child_ends_with_the_api_even_when_the_api_is_killed(on_postgres: Settings) -> None:
     server = Server(on_postgres).start()
     assert server.process is not None
-    (child,) = wait_for(lambda: followers_of(server.process.pid))  # type: ignore[union-attr]
+    children = wait_for(lambda: both_parts(server.process.pid))  # type: ignore[union-attr]
     server.kill(signal.SIGKILL)
-    wait_for(lambda: not alive(child), seconds=10)
+    wait_for(lambda: not any(alive(pid) for pid in children.values()), seconds=10)
 
 
 def test_on_sqlite_the_read_models_stay_in_the_api_process(on_sqlite: Settings) -> None:
@@ -112,6 +131,6 @@ def test_on_sqlite_the_read_models_stay_in_the_api_process(on_sqlite: Settings) 
             desk.with_catalogue()
             desk.record(event("case.accepted", "2026-F0003"))
             wait_for(lambda: listed(client, "2026-F0003"))
-            assert followers_of(server.process.pid) == []
+            assert followers_of(server.process.pid) == {}
     finally:
         server.kill(signal.SIGTERM)
