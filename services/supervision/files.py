@@ -99,8 +99,11 @@ class Agenda(Aggregate):
 
     def due(self, after: datetime, upto: datetime) -> list[tuple[datetime, str]]:
         """The entries in (after, upto]."""
+        # Both ends by bisection: a busy day's agenda holds an entry per event recorded that
+        # day, and filtering everything after ``after`` cost each pass time in all of them.
         start = bisect_right(self.entries, (after.astimezone(UTC), "\U0010ffff"))
-        return [e for e in self.entries[start:] if e[0] <= upto]
+        end = bisect_right(self.entries, (upto.astimezone(UTC), "\U0010ffff"), lo=start)
+        return self.entries[start:end]
 
 
 class Horizon(Aggregate):
