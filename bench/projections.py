@@ -38,6 +38,7 @@ from hall import collector
 from hall.rebuild import rebuild
 from hall.runtime import FOLLOWING, Hall
 from hall.settings import Settings
+from hall.sidecar import child_env
 from projections.reports import completion_report
 from services.ingest import Actor, Posted
 from services.intake.clock import CHINA
@@ -124,11 +125,14 @@ def followers(settings: Settings) -> list[subprocess.Popen[bytes]]:
         "HALL_DATABASE_URL": str(settings.database_url),
         "HALL_DATABASE_SCHEMA": settings.database_schema,
         "HALL_DATA_DIR": str(settings.data_dir),  # the cipher key the bench generated
-        "HALL_CREATE_TABLES": "false",
     }
     command = [sys.executable, "-m", "hall", "follow", "--parent", str(os.getpid())]
     return [
-        subprocess.Popen([*command, "--part", part], env=env, stdout=subprocess.DEVNULL)
+        subprocess.Popen(
+            [*command, "--part", part],
+            env=env | child_env(settings, part),
+            stdout=subprocess.DEVNULL,
+        )
         for part in FOLLOWING
     ]
 

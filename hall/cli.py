@@ -68,7 +68,7 @@ def serve(
 
     from hall.http.app import create_app
     from hall.runtime import FOLLOWING, Hall
-    from hall.sidecar import Sidecar, stop_on_signals
+    from hall.sidecar import Sidecar, child_env, stop_on_signals
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _settings(data_dir)
@@ -86,7 +86,7 @@ def serve(
         # A child per part: in one interpreter, supervision's passes held the lock the read
         # models needed, and the case list's lag doubled (bench.projections' lag phase).
         sidecars = [
-            Sidecar(data_dir, parent=os.getpid(), env={"HALL_CREATE_TABLES": "false"}, part=part)
+            Sidecar(data_dir, parent=os.getpid(), env=child_env(settings, part), part=part)
             for part in FOLLOWING
         ]
         settings = settings.model_copy(update={"followers": False})  # the children follow

@@ -27,7 +27,11 @@ class Settings(BaseSettings):
         "public", description="PostgreSQL schema holding hall's tables (one per deployment)."
     )
     pool_size: int = Field(
-        4, ge=1, le=50, description="PostgreSQL connections kept open per service store."
+        4,
+        ge=1,
+        le=50,
+        description="PostgreSQL connections per service store (plus as many overflow under "
+        "load; one is kept open while idle).",
     )
     admin_token: str | None = Field(
         None,

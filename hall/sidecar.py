@@ -18,9 +18,21 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from hall.settings import Settings
+
 log = logging.getLogger(__name__)
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 30.0
 CALM_SECONDS = 60.0  # a child that ran this long before dying is restarted at once
+
+
+def child_env(settings: Settings, part: str) -> dict[str, str]:
+    """What a ``hall follow --part`` child of ``hall serve`` runs with: the parent made the
+    tables; supervision, one thread, needs no more than two connections per store (each store
+    opens its whole pool at start: ~23 idle connections a process at the default size)."""
+    env = {"HALL_CREATE_TABLES": "false"}
+    if part == "supervision":
+        env["HALL_POOL_SIZE"] = str(min(settings.pool_size, 2))
+    return env
 
 
 class Sidecar:

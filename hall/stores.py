@@ -43,8 +43,11 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
     else:
         env |= postgres_env(settings.database_url, settings.database_schema)
         env |= {
-            "POSTGRES_POOL_SIZE": str(settings.pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+            # One connection kept open while idle, up to twice HALL_POOL_SIZE under load: with the
+            # whole pool opened at start, hall serve and its two children held 62 connections
+            # idle, and two of them on one PostgreSQL ran out of its default 100.
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": str(2 * settings.pool_size - 1),
             "APPLICATION_RECORDER_TOPIC": KEYED_RECORDERS["postgres"],
             "PROCESS_RECORDER_TOPIC": TRACKED_RECORDER,
         }
