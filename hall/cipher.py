@@ -2,9 +2,10 @@
 
 ``eventsourcing.cryptography.AESCipher`` builds an ``AESGCM`` (a key schedule) for every event
 it encrypts or decrypts, and asks ``os.urandom`` for every 12-byte nonce.  ``os.urandom``
-releases the GIL; in the API process the group committer's thread then waits for the event
-loop to hand the GIL back, up to the 5 ms switch interval, once per event it writes.  Here the
-``AESGCM`` is built once, and nonces come from one ``os.urandom`` call per 4,096 events.  They
+releases the GIL, and getting it back took 0.16 ms per call beside one busy thread (measured
+here): in the API process the group committer paid that once per event it wrote, while the
+event loop held the GIL.  Here the ``AESGCM`` is built once, and nonces come from one
+``os.urandom`` call per 4,096 events.  They
 are the same random 96-bit nonces (only drawn in bulk), never handed out twice: the pool is
 taken under a lock and dropped in a forked child, which would otherwise reuse the parent's.
 Ciphertexts are byte-compatible with the library's cipher both ways.
