@@ -45,7 +45,8 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
         env |= {
             # One connection kept open while idle, up to twice HALL_POOL_SIZE under load: with the
             # whole pool opened at start, hall serve and its two children held 62 connections
-            # idle, and two of them on one PostgreSQL ran out of its default 100.
+            # idle, and the test suite's two workers, each running one, ran PostgreSQL out of
+            # its default 100.
             "POSTGRES_POOL_SIZE": "1",
             "POSTGRES_MAX_OVERFLOW": str(2 * settings.pool_size - 1),
             "APPLICATION_RECORDER_TOPIC": KEYED_RECORDERS["postgres"],
