@@ -211,11 +211,11 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
         each round trip and then waits again for the GIL, which the API's event loop holds
         while it parses requests.  Measured with ``HALL_FOLLOWERS=false python -m
         bench.ingest``: 4.9-5.1 ms per group commit's write before, 4.1 ms after, and (a)
-        1,301-1,407 -> 1,499-1,529 events/s, on the same machine within minutes.  Here
-        BEGIN ... COMMIT
-        are plain statements queued in one pipeline and synced once; a failure (e.g. a key
-        or version another process wrote) skips the rest, COMMIT included, and is rolled
-        back before the connection goes back to the pool.
+        1,301-1,407 -> 1,499-1,529 events/s, on the same machine within minutes.
+
+        Here BEGIN ... COMMIT are plain statements queued in one pipeline and synced once; a
+        failure (e.g. a key or version another process wrote) skips the rest, COMMIT
+        included, and is rolled back before the connection goes back to the pool.
         """
         if not stored_events:
             return []
