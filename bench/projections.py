@@ -6,8 +6,9 @@ Prints, from one run over the same log:
 - the raw decode rate: reading intake's and billing's notification logs and decoding each event
   into the contract's shape (what every projection must do anyway) — the baseline;
 - the rebuild rate of all projections together (``hall projections rebuild``'s code: one worker
-  process per core, each folding its partition of the cases), and its ratio to the baseline
-  (goals: ≥ 30,000 events/s and ≥ 0.5);
+  process per core, each folding its partition of the cases and passing over the events no read
+  model reads), and its ratio to the baseline (goals: ≥ 30,000 events/s and ≥ 0.5), both over
+  every event of the log;
 - projection lag p50/p99 (commit → the case list shows it) while background terminals ingest at
   about half the rate measured for it in this run, with the rate they reached, the read models
   kept by ``hall follow`` processes as ``hall serve`` runs them on PostgreSQL (goal: p99 < 500 ms);
@@ -137,11 +138,17 @@ def followers(settings: Settings) -> list[subprocess.Popen[bytes]]:
     ]
 
 
+# Walks each background terminal posts at once: one walk per post, waiting on its commit, 32
+# terminals in this process reached 4,478 of 5,594 events/s aimed at (2026-12-03, 1M events).
+WALKS_PER_POST = 4
+
+
 def lag(hall: Hall, rate: float, seconds: float, loaders: int = 32) -> tuple[list[float], float]:
     """Ingest case walks at about ``rate`` events/s in the background (``loaders`` terminals,
-    each pacing itself) while a probe posts one case acceptance every 50 ms and times commit →
-    visible in the case list, kept by ``hall follow`` processes (PostgreSQL's layout).  Returns
-    the lags (ms) and the ingest rate actually reached."""
+    each pacing itself, posting ``WALKS_PER_POST`` walks at a time) while a probe posts one
+    case acceptance every 50 ms and times commit → visible in the case list, kept by ``hall
+    follow`` processes (PostgreSQL's layout).  Returns the lags (ms) and the ingest rate
+    actually reached."""
     assert hall.followers is not None
     following = followers(hall.settings)
     try:
@@ -168,8 +175,8 @@ def _lag(hall: Hall, rate: float, seconds: float, loaders: int) -> tuple[list[fl
     def load(k: int) -> None:
         n, started = 20_000_000 + k * 1_000_000, time.monotonic()
         while not stop.is_set():
-            posted = walk(n)
-            n += 1
+            posted = [e for i in range(WALKS_PER_POST) for e in walk(n + i)]
+            n += WALKS_PER_POST
             hall.committers["intake"].submit(posted).result()
             sent[k] += len(posted)
             ahead = sent[k] / (rate / loaders) - (time.monotonic() - started)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import copy
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -19,10 +20,12 @@ from projections.runner import Projector, install
 from projections.sources import Doorbell, Sources, StoreLog
 from projections.viewstore import PostgresViews, SQLiteViews, ViewStore
 from services.billing import translate as billing_translate
-from services.intake.translate import actor_of, to_contract
+from services.intake.translate import actor_of, to_contract, unread_topics
 
 PROJECTIONS: tuple[type[Projection], ...] = (CaseList, AlertBoard, Completion, FeeLedger)
 LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+# stream -> the stored topics a reader of only the given contract types may pass over
+UNREAD: dict[str, Callable[[Collection[str]], frozenset[str]]] = {"intake": unread_topics}
 
 
 def view_store(settings: Settings) -> ViewStore:
@@ -50,6 +53,25 @@ def store_log(
         return str(body["type"]), body, actor["recorded_at"]
 
     return StoreLog(stream, app.recorder, decode, skip)
+
+
+def narrowed(sources: Sources, classes: Iterable[type[Projection]]) -> Sources:
+    """``sources`` for followers of ``classes`` alone (a rebuild, a process keeping only the
+    read models): each store log passes over the events of types none of them reads, unread
+    and undecoded (a case's transfers and signatures, two in five of a typical case's events,
+    are read by supervision only)."""
+    chosen = copy.copy(sources)
+    chosen.by_stream = dict(sources.by_stream)
+    for stream, log in sources.by_stream.items():
+        readers = [cls.reads for cls in classes if stream in cls.streams]
+        if not (isinstance(log, StoreLog) and stream in UNREAD and readers):
+            continue
+        if any(reads is None for reads in readers):
+            continue  # one of them looks at everything
+        read = set().union(*[reads for reads in readers if reads is not None])
+        skip = log.skip | UNREAD[stream](read)
+        chosen.by_stream[stream] = StoreLog(stream, log.recorder, log.decode, skip)
+    return chosen
 
 
 class Followers:

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from hall.followers import narrowed
 from projections.base import Projection
 from projections.memory import Memory
 from projections.runner import create_fresh, heads, rebuild_all, swap_in
@@ -69,7 +70,7 @@ def rebuild(
         return rebuild_all(
             classes,
             followers.store,
-            followers.sources,
+            narrowed(followers.sources, classes),
             progress=bar.update,
             context=followers.context,
         )
@@ -95,7 +96,8 @@ def rebuild_in_parallel(
             for projection in fresh:
                 projection.drop(cur)
         raise
-    return swap_in(fresh, followers.store, followers.sources, dict(upto), followers.context)
+    sources = narrowed(followers.sources, classes)
+    return swap_in(fresh, followers.store, sources, dict(upto), followers.context)
 
 
 class WorkerFailed(RuntimeError):
@@ -174,12 +176,13 @@ def _fill(spec: Part, applied: Callable[[int], None]) -> None:
         ]
         for projection in fresh:  # written once, at the end of this worker's part
             projection.memory = Memory(deferred=True)
+        sources = narrowed(followers.sources, [type(p) for p in fresh])
         for stream, upto in spec.upto.items():
             partitioned = stream in PARTITIONED
             if not partitioned and spec.part != 0:
                 continue  # the first worker reads this log whole
             parts = (spec.parts, spec.part) if partitioned else (1, 0)
-            log = followers.sources.by_stream[stream]
+            log = sources.by_stream[stream]
             assert isinstance(log, StoreLog), "a partitioned rebuild reads the stores"
             mine = [p for p in fresh if stream in p.streams]
             _apply_log(log, upto, parts, mine, followers.store, applied)

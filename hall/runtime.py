@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.amounts import format_amount
-from hall.followers import Followers, billing_log, intake_log, supervision_log, view_store
+from hall.followers import (
+    PROJECTIONS,
+    Followers,
+    billing_log,
+    intake_log,
+    narrowed,
+    supervision_log,
+    view_store,
+)
 from hall.groupcommit import GroupCommitter
 from hall.metrics import FINDINGS_RAISED
 from hall.settings import Settings
@@ -92,15 +100,19 @@ class Hall:
         for service in settings.served if record else ():  # others' events: their process
             writer = hall.ingesting[service]
             hall.committers[service] = GroupCommitter(writer, settings.group_commit_max_events)
+        logs = Sources(intake_log(hall.intake), billing_log(hall.billing, internal=False))
+        # A process keeping the read models without supervision (``hall follow --part views``)
+        # reads only the events they use; otherwise one window of each log serves all.
+        views_only = follow and "supervision" not in parts
         hall.followers = Followers(
             view_store(settings),
-            Sources(intake_log(hall.intake), billing_log(hall.billing, internal=False)),
+            narrowed(logs, PROJECTIONS) if views_only else logs,
             projection_context(settings, calendar),
         )
         for committer in hall.committers.values():
             committer.on_commit.append(hall.followers.doorbell.ring)
         hall.supervisor = Supervisor(
-            hall.supervision, hall.followers.sources, wake=hall.followers.doorbell.listener()
+            hall.supervision, logs, wake=hall.followers.doorbell.listener()
         )
         hall.supervision.on_raised.append(lambda rule: FINDINGS_RAISED.labels(rule).inc())
         if follow and settings.followers and "views" in parts:

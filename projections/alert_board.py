@@ -23,7 +23,7 @@ from projections.base import Context, Projection
 from projections.sources import Message
 from projections.viewstore import Cursor, upsert
 from services.intake.clock import Pause, china_date, working_days_left, working_days_used
-from services.intake.deadline import CaseClock
+from services.intake.deadline import CLOCK_TYPES, CaseClock
 
 # the fields of each event that the clock needs, so the table stays small
 CLOCK_FIELDS = ("extra_days",)
@@ -44,6 +44,7 @@ class AlertBoard(Projection):
     """One row per case with its clock events; closed cases keep their closing time."""
 
     name = "alert_board"
+    reads = CLOCK_TYPES  # rows written before this kept other events too: the fold skips them
     tables = {  # noqa: RUF012 (class-level schema)
         "cases": "case_no TEXT PRIMARY KEY, department TEXT, window_no TEXT, item_code TEXT, "
         "kind TEXT, opened_at TEXT, closed_at TEXT, events TEXT NOT NULL"
@@ -51,7 +52,7 @@ class AlertBoard(Projection):
     indexes = (("cases", "closed_at"), ("cases", "opened_at"))
 
     def apply(self, cur: Cursor, messages: Sequence[Message]) -> None:
-        case_messages = [m for m in messages if m.type.startswith("case.")]
+        case_messages = [m for m in messages if m.type in CLOCK_TYPES]
         if not case_messages:
             return
         rows = self.held(cur, "cases", {m.body["case_no"] for m in case_messages}, self._load)

@@ -54,6 +54,9 @@ class Projection(ABC):
     streams: ClassVar[tuple[str, ...]] = ("intake",)
     tables: ClassVar[dict[str, str]]  # short name -> column definitions
     indexes: ClassVar[Sequence[tuple[str, str]]] = ()  # (short table name, column list)
+    # The contract types ``apply`` uses (None: it looks at every one).  A rebuild leaves the
+    # events of no reader's types unread and undecoded (``hall.followers.narrowed``).
+    reads: ClassVar[frozenset[str] | None] = None
 
     def __init__(self, generation: str, context: Context | None = None) -> None:
         self.generation = generation

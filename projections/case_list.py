@@ -12,7 +12,7 @@ from projections.base import Projection
 from projections.sources import Message
 from projections.viewstore import Cursor, upsert
 from services.intake.clock import WorkCalendar, china_date
-from services.intake.deadline import CaseClock
+from services.intake.deadline import CLOCK_TYPES, CaseClock
 
 COLUMNS = (
     "case_no",
@@ -36,6 +36,8 @@ class CaseList(Projection):
     """One row per case; ``clock`` keeps the due-date state between batches."""
 
     name = "case_list"
+    version = 2  # 2: a paused case's stored due date is as of its last clock event
+    reads = CLOCK_TYPES
     tables = {  # noqa: RUF012 (class-level schema)
         "cases": "case_no TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT, department TEXT, "
         "window_no TEXT, item_code TEXT, received_at TEXT, accepted_at TEXT, accepted_on TEXT, "
@@ -45,7 +47,7 @@ class CaseList(Projection):
     indexes = (("cases", "department, status"), ("cases", "accepted_on"), ("cases", "due_date"))
 
     def apply(self, cur: Cursor, messages: Sequence[Message]) -> None:
-        case_messages = [m for m in messages if m.type.startswith("case.")]
+        case_messages = [m for m in messages if m.type in CLOCK_TYPES]
         if not case_messages:
             return
         rows = self.held(cur, "cases", {m.body["case_no"] for m in case_messages}, self._load)

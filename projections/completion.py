@@ -104,6 +104,7 @@ class Completion(Projection):
 
     name = "completion"
     version = 2  # 2: open cases counted by due date
+    reads = frozenset(RELEVANT | CATALOGUE)
     tables = {  # noqa: RUF012 (class-level schema)
         **{grain: _counter_table(dimensions) for grain, dimensions in GRAINS.items()},
         **{grain: _counter_table(dims, f"open {_INT}") for grain, dims in OPEN_GRAINS.items()},

@@ -18,6 +18,7 @@ from hall.bus import metrics
 from hall.bus.consumer import ConsumerLoop
 from hall.bus.kafka_source import KafkaSource, KafkaSources, consumer_config, wait_for_topics
 from hall.bus.settings import BusSettings
+from hall.followers import narrowed
 from projections.base import Context, Projection
 from projections.runner import Projector, install, live_generation, rebuild
 from projections.sources import Sources
@@ -83,7 +84,7 @@ class KafkaProjector(ConsumerLoop):
             return
         if stores is not None:
             log.info("%s: building from the stores", self.cls.name)
-            rebuild(self.cls, self.store, stores, context=self.context)
+            rebuild(self.cls, self.store, narrowed(stores, [self.cls]), context=self.context)
         elif live is None:
             self.projector.ensure()
         else:

@@ -26,6 +26,11 @@ STATUS_AFTER = {
     "case.delivered": "delivered",
 }
 CLOSED = frozenset({"refused", "withdrawn"})
+# Every contract type that changes a clock; the rest (transfers, signatures, ratings) leave it be.
+CLOCK_TYPES = frozenset(
+    {*STATUS_AFTER, *PAUSE_STARTS, *PAUSE_ENDS}
+    | {"case.supplement_requested", "case.supplement_received", "case.extended"}
+)
 DATES = (  # the clock's date fields, ISO text in its plain form
     "received_on",
     "accepted_on",

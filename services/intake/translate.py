@@ -7,8 +7,10 @@ that the round trip returns what was posted.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
 from services.intake.catalogue import Entry, Index
@@ -56,6 +58,12 @@ TYPES: dict[type[Any], str] = {
     Case.Rectified: "evaluation.rectified",  # type: ignore[attr-defined]
 }
 
+CATALOGUE_TYPES: dict[type[Any], str] = {
+    Entry.Published: "catalog.entry.published",  # type: ignore[attr-defined]
+    Entry.Revised: "catalog.entry.revised",  # type: ignore[attr-defined]
+    Index.Started: "catalog.index.started",  # type: ignore[attr-defined]
+    Index.Added: "catalog.index.added",  # type: ignore[attr-defined]
+}
 _LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 
@@ -69,11 +77,15 @@ def contract_type(domain_event: Any) -> str:
     """The contract's type string for a stored domain event."""
     if isinstance(domain_event, Case.Received):  # type: ignore[attr-defined]
         return "case.accepted" if domain_event.accepted else "case.received"
-    if isinstance(domain_event, Entry.Published | Entry.Revised):  # type: ignore[attr-defined]
-        return "catalog.entry." + type(domain_event).__name__.lower()
-    if isinstance(domain_event, Index.Started | Index.Added):  # type: ignore[attr-defined]
-        return "catalog.index." + type(domain_event).__name__.lower()
-    return TYPES[type(domain_event)]
+    return TYPES.get(type(domain_event)) or CATALOGUE_TYPES[type(domain_event)]
+
+
+def unread_topics(read: Collection[str]) -> frozenset[str]:
+    """The stored topics of intake's events that carry none of the contract types in
+    ``read``: what a reader of only those types may leave unread and undecoded."""
+    carried = {get_topic(cls): {t} for cls, t in (TYPES | CATALOGUE_TYPES).items()}
+    carried[get_topic(Case.Received)] = {"case.received", "case.accepted"}  # type: ignore[attr-defined]
+    return frozenset(topic for topic, types in carried.items() if not types & set(read))
 
 
 def to_contract(domain_event: Any) -> dict[str, Any]:
