@@ -89,7 +89,8 @@ class DepartmentFacts:
             if self.newest is None or on > self.newest:
                 # No rolling period is longer than a year.  Forgetting on each new day, not
                 # every hundred cases: a year of a busy department's cases is walked once a
-                # day enrolled, not once per hundred (a fifth of supervision's time at 1M events).
+                # day enrolled, not once per hundred (that walk was a sixth of supervision's
+                # py-spy samples while it caught up on 1,000,000 events).
                 self.newest = on
                 kept = on - timedelta(days=KEEP_DAYS)
                 self.cases = {no: e for no, e in self.cases.items() if e.on >= kept}

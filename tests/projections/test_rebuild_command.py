@@ -33,7 +33,7 @@ def test_the_rebuild_command_swaps_in_tables_equal_to_the_live_ones(
     if not settings.database_url:
         monkeypatch.delenv("HALL_DATABASE_URL")
 
-    # every model: on PostgreSQL, two worker processes, each reading only what the models use
+    # every model: on PostgreSQL one worker process per core, each reading what the models use
     result = CliRunner().invoke(app, ["projections", "rebuild"])
 
     assert result.exit_code == 0, result.output
