@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import orjson
 from pydantic import ValidationError
 
 from events.envelope import Envelope
@@ -81,13 +81,25 @@ def _canonical_data(event: Envelope) -> dict[str, Any]:
     return data
 
 
+def canonical_bytes(event: Envelope) -> bytes:
+    """The event in one stable form, as UTF-8: normalised values, sorted keys, no whitespace."""
+    return sorted_compact(_canonical_data(event))
+
+
+def sorted_compact(data: dict[str, Any]) -> bytes:
+    """JSON with sorted keys and no whitespace, as UTF-8."""
+    # Byte for byte json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    # the form every stored digest was taken on, for the values a JSON-mode dump holds (strings,
+    # integers, booleans, nulls; the contract has no floats); tests/contract/test_digest.py
+    # compares the two.  orjson writes it ten times faster, and every posted event needs one.
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+
+
 def canonical_json(event: Envelope) -> str:
     """Serialise an event in one stable form: normalised values, sorted keys, no whitespace."""
-    return json.dumps(
-        _canonical_data(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return canonical_bytes(event).decode("utf-8")
 
 
 def content_digest(event: Envelope) -> str:
     """Return the sha256 hex digest of the canonical form: equal for the same logical event."""
-    return hashlib.sha256(canonical_json(event).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(event)).hexdigest()

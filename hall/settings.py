@@ -87,6 +87,15 @@ class Settings(BaseSettings):
         "thirds. "
         "False keeps them in the API process (always so on SQLite).",
     )
+    follower_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="How far `hall serve`'s follower children lower their CPU priority below "
+        "the API's (0: equal). On a machine the API, PostgreSQL and the followers share, a "
+        "burst of posts then goes to the API first and the read models catch up after it "
+        "(figures in the README).",
+    )
     access_log: bool = Field(
         False,
         description="Log a line per HTTP request. Off by default: terminals post thousands of "

@@ -17,6 +17,7 @@ from eventsourcing.cryptography import AESCipher
 from hall.settings import Settings
 
 CIPHER_TOPIC = "hall.cipher:EventCipher"  # the library's AES-GCM format (see hall/cipher.py)
+TRANSCODER_TOPIC = "hall.transcoder:FastJSONTranscoder"  # the library's JSON, by orjson
 KEYED_RECORDERS = {
     "sqlite": "hall.eventkeys:KeyedSQLiteRecorder",
     "postgres": "hall.eventkeys:KeyedPostgresRecorder",
@@ -30,6 +31,7 @@ def store_env(settings: Settings, service: str) -> dict[str, str]:
     env = {
         "CIPHER_TOPIC": CIPHER_TOPIC,
         "CIPHER_KEY": cipher_key(settings),
+        "TRANSCODER_TOPIC": TRANSCODER_TOPIC,
     }
     env["CREATE_TABLE"] = "y" if settings.create_tables else "n"
     if settings.database_url is None:

@@ -255,6 +255,8 @@ def follow(
 
     _starting()
     settings = _settings(data_dir).model_copy(update={"followers": True})
+    if parent is not None:  # beside an API: its requests come first (HALL_FOLLOWER_NICE)
+        os.nice(settings.follower_nice)
     stop = _until_stopped()
     parts = FOLLOWING if part is None else (part.value,)
     hall = Hall.start(settings, follow=True, record=False, parts=parts)

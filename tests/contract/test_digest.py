@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from events import canonical_json, content_digest, parse_event
+from events.parsing import _canonical_data, sorted_compact
 
 from .examples import EXAMPLES, PERSON, example, without
 
@@ -74,3 +79,29 @@ def test_the_digest_is_a_sha256_hex_string(now: datetime) -> None:
     value = digest(EXAMPLES["fee.paid"], now)
     assert len(value) == 64
     assert int(value, 16) >= 0
+
+
+def the_form_digests_were_first_taken_on(data: object) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_every_type_keeps_the_form_its_stored_digests_were_taken_on(now: datetime) -> None:
+    # Digests stored before orjson wrote the canonical form must still match their retries.
+    for kind, raw in EXAMPLES.items():
+        event = parse_event(raw, now=now)
+        assert canonical_json(event) == the_form_digests_were_first_taken_on(
+            _canonical_data(event)
+        ), kind
+
+
+@given(st.text(max_size=40), st.text(min_size=1, max_size=12))
+def test_any_text_keeps_the_form_its_stored_digests_were_taken_on(text: str, key: str) -> None:
+    # Quotes, backslashes, control characters, emoji; a lone surrogate is refused by both.
+    data = {"opinion": text, key: [text, 1, None, True], "z": {"b": text, "a": -(2**40)}}
+    try:
+        old = the_form_digests_were_first_taken_on(data).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(TypeError):  # orjson's JSONEncodeError is a TypeError
+            sorted_compact(data)
+        return
+    assert sorted_compact(data) == old
