@@ -78,21 +78,24 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def select_known(
         self, event_ids: Sequence[UUID], originator_ids: Sequence[UUID]
-    ) -> tuple[dict[UUID, KnownEvent], set[UUID]]:
-        """What a group commit asks first: which event ids are known, which aggregates exist."""
-        return self.select_event_keys(event_ids), self.select_existing(originator_ids)
+    ) -> tuple[dict[UUID, KnownEvent], dict[UUID, int]]:
+        """What a group commit asks first: which event ids are known, and the last stored
+        version of each of these aggregates that exists."""
+        return self.select_event_keys(event_ids), self.select_versions(originator_ids)
 
-    def select_existing(self, originator_ids: Sequence[UUID]) -> set[UUID]:
-        """Which of these aggregates have any stored event."""
-        found: set[UUID] = set()
+    def select_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The last stored version of each of these aggregates that has any event."""
+        found: dict[UUID, int] = {}
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(originator_ids, 500):
                 c.execute(
-                    f"SELECT DISTINCT originator_id FROM {self.events_table_name} "  # noqa: S608
-                    f"WHERE originator_id IN ({','.join('?' * len(chunk))})",
+                    f"SELECT originator_id, MAX(originator_version) AS version "  # noqa: S608
+                    f"FROM {self.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                    "GROUP BY originator_id",
                     [i.hex for i in chunk],
                 )
-                found |= {UUID(row["originator_id"]) for row in c.fetchall()}
+                found |= {UUID(row["originator_id"]): row["version"] for row in c.fetchall()}
         return found
 
     def select_aggregates(self, originator_ids: Sequence[UUID]) -> dict[UUID, list[StoredEvent]]:
@@ -252,32 +255,33 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
 
     def select_known(
         self, event_ids: Sequence[UUID], originator_ids: Sequence[UUID]
-    ) -> tuple[dict[UUID, KnownEvent], set[UUID]]:
-        """The known ids among ``event_ids`` with their digest and position, and the
-        aggregates among ``originator_ids`` that have any stored event: both queries sent in
-        one pipeline, one round trip (under load the round trip costs the writer more than
-        the queries do; see ``insert_events``)."""
+    ) -> tuple[dict[UUID, KnownEvent], dict[UUID, int]]:
+        """The known ids among ``event_ids`` with their digest and position, and the last
+        stored version of each aggregate among ``originator_ids`` that exists: both queries
+        sent in one pipeline, one round trip (under load the round trip costs the writer more
+        than the queries do; see ``insert_events``)."""
         if not event_ids and not originator_ids:
-            return {}, set()
+            return {}, {}
         with (
             self.datastore.get_connection() as conn,
             conn.pipeline() as pipeline,
             conn.cursor() as keys,
-            conn.cursor() as existing,
+            conn.cursor() as versions,
         ):
             if event_ids:
                 keys.execute(self._select_keys, (list(event_ids),), prepare=False)
             if originator_ids:
-                existing.execute(self._select_existing, (list(originator_ids),), prepare=False)
+                versions.execute(self._select_versions, (list(originator_ids),), prepare=False)
             pipeline.sync()
             known = {
                 row["event_id"]: KnownEvent(row["digest"], row["notification_id"])
                 for row in (keys.fetchall() if event_ids else ())
             }
-            found = {
-                row["originator_id"] for row in (existing.fetchall() if originator_ids else ())
+            last = {
+                row["originator_id"]: row["version"]
+                for row in (versions.fetchall() if originator_ids else ())
             }
-            return known, found
+            return known, last
 
 
 def partition_of(originator_id: UUID, parts: int) -> int:

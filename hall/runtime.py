@@ -38,8 +38,9 @@ log = logging.getLogger(__name__)
 # What follows the stores: the read models, and supervision.  One process runs both, or (``hall
 # serve`` on PostgreSQL) a ``hall follow --part`` child process runs each.
 FOLLOWING = ("views", "supervision")
-# The single writer of a service keeps the aggregates it decided (no re-read per command);
-# a conflict with another process's write evicts them (services/ingest.py).
+# The writer of a service keeps the aggregates it decided (no re-read per command); each group
+# asks their last stored versions first and drops copies another process has written past
+# (services/ingest.py).
 WRITER_CACHE = {"AGGREGATE_CACHE_MAXSIZE": "20000", "AGGREGATE_CACHE_FASTFORWARD": "n"}
 
 

@@ -188,11 +188,12 @@ class IngestingApplication(Application[UUID], Generic[A]):
         """Record several independent batches in one transaction (group commit)."""
         recorded_at = datetime.now(UTC)
         ids = [p.event.event_id for batch in batches for p in batch]
-        uncached = self._uncached([i for b in batches for p in b for i in self.prefetch_ids(p)])
-        # Which ids are known and which aggregates exist: one round trip (``select_known``).
-        known, existing = self.recorder.select_known(ids, uncached)  # type: ignore[attr-defined]
+        loads = sorted({i for b in batches for p in b for i in self.prefetch_ids(p)})
+        # Which ids are known, and each aggregate's last stored version: one round trip.
+        known, versions = self.recorder.select_known(ids, loads)  # type: ignore[attr-defined]
+        self._drop_stale(loads, versions)
         uow = UnitOfWork(self)
-        uow.absent = set(uncached) - existing
+        uow.absent = set(loads) - versions.keys()
         uow.prepared = self.prepare([p for batch in batches for p in batch])
         new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
         decided: list[_Accepted | Rejection] = []
@@ -223,14 +224,28 @@ class IngestingApplication(Application[UUID], Generic[A]):
             positions = {eid: by_event[id(ev)] for eid, (_, ev) in new.items()}
         return [_resolve(d, positions) for d in decided]
 
-    def _uncached(self, ids: list[UUID]) -> list[UUID]:
-        """Of the aggregates a group will load, those the cache can't tell exist."""
+    def _drop_stale(self, loads: Sequence[UUID], versions: dict[UUID, int]) -> None:
+        """Evict cached aggregates that another process has written since (API replicas,
+        ``hall serve --workers``).  A decision on a stale copy that adds an event fails at
+        save (its version is taken) and is retried, but a refusal never reaches the save: a
+        case completed elsewhere would be refused delivery here.  Checked before deciding,
+        in the round trip that asks for the event ids anyway.  (A repository that fast-forwards
+        its copies on every read needs none of this.)"""
         cache = self.repository.cache
-        return sorted({i for i in ids if cache is None or not in_cache(cache, i)})
+        if cache is None or self.repository.fastforward:
+            return
+        for aggregate_id in loads:
+            try:
+                cached = cache.get(aggregate_id)
+            except KeyError:
+                continue
+            if cached.version != versions.get(aggregate_id):
+                with contextlib.suppress(KeyError):
+                    cache.get(aggregate_id, evict=True)
 
     def _remember(self, uow: UnitOfWork) -> None:
-        # The single writer keeps what it decided; other processes' writes to the same
-        # aggregates surface as a conflict at save, which evicts them (see _forget).
+        # The writer keeps what it decided; another process's later writes to the same
+        # aggregates evict them before the next decision (_drop_stale) or at save (_forget).
         if self.repository.cache is not None:
             for aggregate_id, aggregate in uow.committed.items():
                 self.repository.cache.put(aggregate_id, aggregate)

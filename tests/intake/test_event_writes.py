@@ -29,13 +29,13 @@ def test_events_and_keys_are_written_and_found_together(hall: Hall) -> None:
         [stored(case, 1), stored(case, 2)], event_keys=[EventKey(key, "d1", case, 2)]
     )
 
-    known, existing = recorder.select_known([key, uuid.uuid4()], [case, uuid.uuid4()])
+    known, versions = recorder.select_known([key, uuid.uuid4()], [case, uuid.uuid4()])
     assert len(positions) == 2 and positions[0] < positions[1]
-    assert existing == {case}
+    assert versions == {case: 2}
     assert set(known) == {key}
     assert (known[key].digest, known[key].position) == ("d1", positions[1])
-    assert recorder.select_known([], []) == ({}, set())
-    assert recorder.select_known([], [case]) == ({}, {case})
+    assert recorder.select_known([], []) == ({}, {})
+    assert recorder.select_known([], [case]) == ({}, {case: 2})
     assert set(recorder.select_known([key], [])[0]) == {key}
 
 
@@ -55,7 +55,7 @@ def test_a_rejected_write_leaves_no_key_and_the_store_keeps_working(hall: Hall) 
             event_keys=[EventKey(lost_key, "b", case, 1)],
         )
 
-    assert recorder.select_known([lost_key], [other_case]) == ({}, set())
+    assert recorder.select_known([lost_key], [other_case]) == ({}, {})
     # Every connection of the pool still works (a failed one was rolled back, not left broken).
     for _ in range(3):
         later = recorder.insert_events([stored(uuid.uuid4(), 1)])

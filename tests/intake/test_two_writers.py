@@ -29,3 +29,28 @@ def test_a_writer_with_a_stale_copy_of_a_case_retries_on_fresh_state(settings: S
 
     assert late[0]["status"] == "recorded"
     assert [e.get("step") for e in history] == [None, "undertake", "review"]
+
+
+def test_a_writer_with_a_stale_copy_of_a_case_does_not_refuse_what_fresh_state_allows(
+    settings: Settings,
+) -> None:
+    # Acceptance on a stale copy fails at save (the version is taken) and is decided again;
+    # a refusal never reaches the save, so the copy must be checked before deciding.
+    first, second = Hall.start(settings), Hall.start(settings)
+    try:
+        with TestClient(create_app(hall=first)) as a, TestClient(create_app(hall=second)) as b:
+            desk_a = Desk(a).with_catalogue()
+            desk_b = Desk(b)
+            desk_b.tokens = desk_a.tokens
+            desk_a.record(event("case.accepted", "2026-000901"))  # first caches: in progress
+
+            desk_b.record(event("case.completed", "2026-000901"))  # the case is now completed
+            late = desk_a.post(event("case.delivered", "2026-000901"))
+
+            history = desk_a.history("2026-000901")["events"]
+    finally:
+        first.close()
+        second.close()
+
+    assert late.status_code == 200, late.text
+    assert [e["type"] for e in history] == ["case.accepted", "case.completed", "case.delivered"]
