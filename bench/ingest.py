@@ -53,6 +53,12 @@ def parse_args() -> argparse.Namespace:
         "--database-url",
         default=os.environ.get("HALL_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("HALL_WORKERS", "1")),
+        help="API processes of the server (hall serve --workers; default $HALL_WORKERS or 1)",
+    )
     p.add_argument("--quiet-wait", type=float, default=120, help="max s to wait for idle CPUs")
     p.add_argument("--quick", action="store_true", help="smoke run: 3 s, 10 batches")
     p.add_argument(
@@ -103,7 +109,7 @@ def free_port() -> int:
 
 
 def start_server(
-    url: str, schema: str, token: str, data_dir: Path, port: int
+    url: str, schema: str, token: str, data_dir: Path, port: int, workers: int = 1
 ) -> subprocess.Popen[bytes]:
     env = os.environ | {
         "HALL_DATABASE_URL": url,
@@ -112,7 +118,7 @@ def start_server(
     }
     # `hall serve` itself; through the interpreter, as the package may not be pip-installed.
     cmd = [sys.executable, "-c", "from hall.cli import main; main()", "serve"]
-    cmd += ["--port", str(port), "--data-dir", str(data_dir)]
+    cmd += ["--port", str(port), "--data-dir", str(data_dir), "--workers", str(workers)]
     # A file, not a pipe: nobody reads a pipe during the run, and a full one would stall the server.
     with (data_dir / "server.log").open("wb") as log:
         return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -183,8 +189,10 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
         c.name: "(baseline)",
     }
     kind = "money events (fee.assessed, fee.paid)" if args.money else "case events"
+    served = f"{args.workers} API processes" if args.workers > 1 else "one API process"
     print(
-        f"\nhall ingest benchmark, {kind}: server, PostgreSQL and this load generator share 2 cores"
+        f"\nhall ingest benchmark, {kind}, {served}: server, PostgreSQL and this load generator "
+        "share 2 cores"
     )
     head = (
         f"{'phase':<42}{'events':>8}{'s':>7}{'events/s':>10}{'p50 ms':>8}{'p99 ms':>8}{'fail':>6}"
@@ -249,7 +257,7 @@ def main() -> int:
         try:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            server = start_server(args.database_url, schema, admin, Path(tmp), port)
+            server = start_server(args.database_url, schema, admin, Path(tmp), port, args.workers)
             wait_healthy(base, server)
             token = set_up(base, admin)
             if args.money:

@@ -105,6 +105,7 @@ class CpuMeter:
     def _sample(self) -> dict[str, Any]:
         postgres: dict[str, float] = {}  # by pid: backends come and go
         followers: dict[str, float] = {}  # the server's children (``hall follow`` on PostgreSQL)
+        workers: dict[str, float] = {}  # its other children: API workers, counted as server
         for stat in glob.glob("/proc/[0-9]*/stat"):
             try:
                 name, parent, used = self._process(stat)
@@ -112,14 +113,17 @@ class CpuMeter:
                 continue  # a process that ended meanwhile
             if name == "postgres":
                 postgres[stat] = used
-            elif parent == self.server_pid:
+            elif parent == self.server_pid and _is_follower(stat):
                 followers[stat] = used
+            elif parent == self.server_pid:  # API workers (``--workers``)
+                workers[stat] = used
         with open("/proc/stat") as f:
             cpu = [int(x) for x in f.readline().split()[1:]]
         return {
             "wall": time.perf_counter(),
             "load_generator": time.process_time(),
             "server": self._process(f"/proc/{self.server_pid}/stat")[2],
+            "workers": workers,
             "postgres": postgres,
             "followers": followers,
             "machine": (sum(cpu) - cpu[3] - cpu[4]) / self.tick,  # all but idle and iowait
@@ -132,14 +136,24 @@ class CpuMeter:
         end, begin = self._sample(), self.begin
         wall = end["wall"] - begin["wall"]
         share = {k: (end[k] - begin[k]) / wall for k in ("load_generator", "server")}
-        for group in ("postgres", "followers"):
+        for group in ("postgres", "followers", "workers"):
             used = end[group].items()
             share[group] = sum(v - begin[group].get(pid, 0.0) for pid, v in used) / wall
+        share["server"] += share.pop("workers")
         share["machine"] = (end["machine"] - begin["machine"]) / wall
         # Whatever else ran meanwhile (other people's tests, say) makes the figures unreliable.
         ours = sum(share[k] for k in ("load_generator", "server", "postgres", "followers"))
         share["other"] = max(0.0, share["machine"] - ours)
         return share
+
+
+def _is_follower(stat: str) -> bool:
+    """Whether a child of the server is ``hall follow`` (rather than an API worker)."""
+    try:
+        with open(stat.removesuffix("stat") + "cmdline", "rb") as f:
+            return b"follow" in f.read().split(b"\0")
+    except OSError:
+        return False
 
 
 def _size(payload: bytes) -> int:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from hall import collector
+from hall import collector, logs
 from hall.bus import roles
 from hall.settings import Settings
 
@@ -58,6 +57,15 @@ def serve(
         ),
     ] = None,
     data_dir: DataDir = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="HALL_WORKERS",
+            help="API processes sharing the port (PostgreSQL only): the interpreter lock holds "
+            "one process to one core, so a second one uses an idle core.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API (SQLite unless HALL_DATABASE_URL is set), with every service's read models
     and supervision: in the API's process on SQLite, in child processes (`hall follow --part`) on
@@ -70,19 +78,30 @@ def serve(
     from hall.runtime import FOLLOWING, Hall
     from hall.sidecar import Sidecar, child_env, stop_on_signals
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     settings = _settings(data_dir)
     if role is not None:
         settings = settings.model_copy(update={"role": role.value})
+    if workers > 1 and not settings.on_postgres:
+        raise typer.BadParameter(
+            "several API processes need PostgreSQL (set HALL_DATABASE_URL): on SQLite one "
+            "process writes",
+            param_hint="--workers",
+        )
     if not settings.admin_token:
         from hall.stores import admin_token
 
         admin_token(settings)
         typer.echo(f"admin token: {settings.data_dir / 'admin.token'} (HALL_ADMIN_TOKEN overrides)")
     sidecars: list[Sidecar] = []
-    if settings.on_postgres and settings.followers and settings.follower_process:
+    # With several API processes, the followers can only be children: in each API they
+    # would follow twice.
+    follow_apart = settings.follower_process or workers > 1
+    if settings.on_postgres and (workers > 1 or (settings.followers and follow_apart)):
         # Tables and read models first, once: two processes creating them at once conflict.
         Hall.start(settings, follow=False, record=False).close()
+        settings = settings.model_copy(update={"create_tables": False})
+    if settings.on_postgres and settings.followers and follow_apart:
         # A child per part: in one interpreter, supervision's passes held the lock the read
         # models needed, and the case list's lag doubled (bench.projections' lag phase).
         sidecars = [
@@ -90,6 +109,16 @@ def serve(
             for part in FOLLOWING
         ]
         settings = settings.model_copy(update={"followers": False})  # the children follow
+    served = {
+        "host": host,
+        "port": port,
+        "timeout_graceful_shutdown": 30,
+        "log_level": "info",
+        "access_log": settings.access_log,
+    }
+    if workers > 1:
+        _serve_workers(settings, workers, sidecars, served)
+        return
     api = create_app(settings)
     collector.settle()
     if sidecars:
@@ -99,17 +128,51 @@ def serve(
     try:
         # SIGTERM: uvicorn stops accepting, finishes in-flight requests, then the lifespan
         # drains the writers, so whatever was acknowledged is durable before the process exits.
-        uvicorn.run(
-            api,
-            host=host,
-            port=port,
-            timeout_graceful_shutdown=30,
-            log_level="info",
-            access_log=settings.access_log,
-        )
+        uvicorn.run(api, **served)  # type: ignore[arg-type]
     finally:
         for sidecar in sidecars:
             sidecar.stop()
+
+
+def _serve_workers(
+    settings: Settings, workers: int, sidecars: list[Any], served: dict[str, Any]
+) -> None:
+    """``hall serve --workers N`` (``hall/workers.py``): N API processes, each building its app
+    from the environment prepared here; the followers' children are this process's, started
+    once."""
+    import os
+    import shutil
+    import tempfile
+
+    from hall.workers import Workers, WorkersFailed
+
+    os.environ.update(worker_environment(settings))
+    # Each worker counts its own requests and events; prometheus_client's multiprocess mode
+    # adds them up for ``GET /metrics``, whichever worker answers it.
+    metrics_dir = tempfile.mkdtemp(prefix="hall-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        for sidecar in sidecars:
+            sidecar.start()
+        Workers(workers, served).run()
+    except (WorkersFailed, OSError) as error:
+        typer.echo(f"hall serve: {error}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        for sidecar in sidecars:
+            sidecar.stop()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    """What an API worker needs in its environment to build the settings this process uses
+    (the options given on the command line, and what ``serve`` decided)."""
+    return {
+        "HALL_DATA_DIR": str(settings.data_dir),
+        "HALL_ROLE": settings.role,
+        "HALL_FOLLOWERS": str(settings.followers).lower(),
+        "HALL_CREATE_TABLES": str(settings.create_tables).lower(),
+    }
 
 
 @app.command()

@@ -15,7 +15,7 @@ from typing import Annotated, cast
 
 import typer
 
-from hall import collector
+from hall import collector, logs
 from hall.bus.metrics import MetricsServer
 from hall.bus.settings import BusSettings
 
@@ -47,7 +47,7 @@ def _until_stopped() -> threading.Event:
 
 def _starting() -> None:
     """Logging and garbage-collector settings of a long-running role process."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logs.configure()
     logging.getLogger("kafka").setLevel(logging.ERROR)  # reconnect chatter while a broker is down
     collector.settle()
 

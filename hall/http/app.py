@@ -72,3 +72,14 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
         return {"status": "ok"}
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """One API worker of ``hall serve --workers N`` (``hall/workers.py``, in each process it
+    starts): the settings from the environment ``serve`` prepared, the collector settled."""
+    from hall import collector, logs
+
+    logs.configure()
+    api = create_app(Settings())
+    collector.settle()
+    return api

@@ -25,8 +25,9 @@ def free_port() -> int:
 class Server:
     """``hall serve`` in a subprocess, configured like the ``settings`` fixture."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *args: str) -> None:
         self.settings = settings
+        self.args = list(args)  # more of ``hall serve``'s options, e.g. ``--workers 2``
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -44,7 +45,7 @@ class Server:
 
     def start(self, timeout: float = 30.0) -> Server:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "hall", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "hall", "serve", "--port", str(self.port), *self.args],
             env=self.env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -7,30 +7,18 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import httpx
 import psycopg
-import pytest
 
 from hall.settings import Settings
-from tests.conftest import store_settings
 from tests.operations.server import Server
 from tests.support import ADMIN, Desk, event
 
 T = TypeVar("T")
-
-
-@pytest.fixture
-def on_postgres(tmp_path: Path) -> Iterator[Settings]:
-    yield from store_settings("postgres", tmp_path)
-
-
-@pytest.fixture
-def on_sqlite(tmp_path: Path) -> Iterator[Settings]:
-    yield from store_settings("sqlite", tmp_path)
 
 
 def wait_for(condition: Callable[[], T], seconds: float = 30.0) -> T:
