@@ -10,15 +10,17 @@ retried on its own so one request's trouble never becomes another's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from hall.metrics import GROUP_BATCHES
+from hall.writerlock import WriterLock
 from services.ingest import IngestingApplication, Outcome, Posted
 
 log = logging.getLogger(__name__)
@@ -30,9 +32,15 @@ RETRIES = 3
 class GroupCommitter:
     """The single writer of one service's posted events."""
 
-    def __init__(self, app: IngestingApplication, max_events: int = 2000) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        app: IngestingApplication,  # type: ignore[type-arg]
+        max_events: int = 2000,
+        lock: WriterLock | None = None,
+    ) -> None:
         self.app = app
         self.max_events = max_events
+        self.lock = lock  # taken around each group, retries included (hall/writerlock.py)
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=f"commit-{app.name}", daemon=True)
         self._stopped = False
@@ -54,6 +62,8 @@ class GroupCommitter:
         self._stopped = True
         self._queue.put(None)
         self._thread.join()
+        if self.lock is not None:
+            self.lock.close()
 
     def _run(self) -> None:
         while True:
@@ -72,7 +82,12 @@ class GroupCommitter:
                     break
                 group.append(more)
                 size += len(more[0])
-            self._commit(group)
+            try:
+                with self.lock.held() if self.lock is not None else contextlib.nullcontext():
+                    self._commit(group)
+            except OperationalError as error:  # no lock, so nothing was decided: 503, retry
+                for _, future in group:
+                    future.set_exception(error)
             if stop:
                 return
 

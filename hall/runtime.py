@@ -21,6 +21,7 @@ from hall.groupcommit import GroupCommitter
 from hall.metrics import FINDINGS_RAISED
 from hall.settings import Settings
 from hall.stores import store_env
+from hall.writerlock import WriterLock
 from projections.base import Context
 from projections.sources import Sources, StoreLog
 from services.access.application import Terminals
@@ -100,7 +101,9 @@ class Hall:
         )
         for service in settings.served if record else ():  # others' events: their process
             writer = hall.ingesting[service]
-            hall.committers[service] = GroupCommitter(writer, settings.group_commit_max_events)
+            hall.committers[service] = GroupCommitter(
+                writer, settings.group_commit_max_events, writer_lock(settings, writer)
+            )
         logs = Sources(intake_log(hall.intake), billing_log(hall.billing, internal=False))
         # A process keeping the read models without supervision (``hall follow --part views``)
         # reads only the events they use; otherwise one window of each log serves all.
@@ -148,6 +151,15 @@ class Hall:
         for app in (self.intake, self.billing, self.access, self.supervision):
             app.close()
         log.info("hall stopped: writers drained, stores closed")
+
+
+def writer_lock(settings: Settings, writer: IngestingApplication) -> WriterLock | None:  # type: ignore[type-arg]
+    """The lock that makes a service's writers in several processes take turns, where the
+    service asks for it; on SQLite one process writes."""
+    if not (writer.writers_take_turns and settings.on_postgres):
+        return None
+    assert settings.database_url is not None
+    return WriterLock(settings.database_url, settings.database_schema, writer.name)
 
 
 class IntakeCaseDirectory:

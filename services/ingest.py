@@ -162,6 +162,11 @@ class _Accepted:
 class IngestingApplication(Application[UUID], Generic[A]):
     """An application whose commands arrive as posted contract events."""
 
+    # Whether writers in several processes must take turns (the runtime then holds a lock
+    # across processes around each group): true where nearly every batch writes the same
+    # aggregates, so concurrent decisions would nearly always conflict.
+    writers_take_turns = False
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(StampAsDict())

@@ -46,6 +46,9 @@ class FeeLedger(IngestingApplication[FeeAccount]):
     """Money of the hall's cases, from assessment to remittance (收费核定 → 划拨 → 对账)."""
 
     name = "billing"
+    # Every payment changes its day (and the first of a day the open days): API processes
+    # deciding payments at once would conflict on nearly every group.
+    writers_take_turns = True
 
     def __init__(
         self,
