@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def two_halls(tmp_path: Path) -> Iterator[tuple[Hall, Hall]]:
             second.close()
 
 
+@contextmanager
 def desks(first: Hall, second: Hall) -> Iterator[tuple[Desk, Desk]]:
     with TestClient(create_app(hall=first)) as a, TestClient(create_app(hall=second)) as b:
         desk_a = Desk(a).with_catalogue()
@@ -44,7 +46,7 @@ def desks(first: Hall, second: Hall) -> Iterator[tuple[Desk, Desk]]:
 def test_payments_posted_at_once_to_two_writers_are_all_recorded(
     two_halls: tuple[Hall, Hall],
 ) -> None:
-    for desk_a, desk_b in desks(*two_halls):
+    with desks(*two_halls) as (desk_a, desk_b):
         cases = [accepted_case(desk_a) for _ in range(100)]
         desk_a.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
 
@@ -62,7 +64,7 @@ def test_payments_posted_at_once_to_two_writers_are_all_recorded(
 
 def test_a_writer_waits_while_another_holds_the_lock(two_halls: tuple[Hall, Hall]) -> None:
     first, second = two_halls
-    for desk_a, _ in desks(first, second):
+    with desks(first, second) as (desk_a, _):
         case_no = accepted_case(desk_a)
         desk_a.record(assessed(case_no, "10.00"), by="CASHIER")
         settings: Settings = second.settings
