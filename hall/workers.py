@@ -1,7 +1,7 @@
 """``hall serve --workers N``: N API processes on one port, each with a listening socket of its own.
 
 Why not uvicorn's own ``--workers``: its processes share one listening socket, and whichever
-is idle when connections arrive accepts all of them (asyncio accepts up to a hundred per wake).
+is idle when connections arrive accepts all of them (asyncio accepts every one waiting).
 Terminals keep their connections open, so the first burst of connections stayed on one worker
 (5 of 6 in a trial) and the other sat idle.  With ``SO_REUSEPORT`` each worker listens on its
 own socket and the kernel spreads new connections over them by their addresses.
