@@ -29,6 +29,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 CANNOT_START = 3  # a worker's exit status when its socket or its app cannot start (as uvicorn's)
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 30.0
+CALM_SECONDS = 60.0  # a worker that ran this long before dying is replaced after the first pause
 STOP_SECONDS = 60.0  # graceful shutdown (30 s in uvicorn) plus the writers' drain
 
 
@@ -125,14 +126,16 @@ class Workers:
     def _keep_running(self) -> None:
         pauses = [FIRST_PAUSE] * self.count
         started = [time.monotonic()] * self.count
+        due: dict[int, float] = {}  # worker slot -> when its replacement starts
         while not self._stopping.wait(0.5):
+            now = time.monotonic()
             for index, process in enumerate(self.processes):
-                if process.is_alive():
+                if index in due or process.is_alive():
                     continue
                 code = process.exitcode
                 if code == CANNOT_START:
                     raise WorkersFailed(f"an API worker could not start (exit status {code})")
-                if time.monotonic() - started[index] > 60:
+                if now - started[index] > CALM_SECONDS:
                     pauses[index] = FIRST_PAUSE  # it had run a while: no crash loop
                 log.error(
                     "API worker %s exited with %s; starting another in %.0f s",
@@ -140,12 +143,14 @@ class Workers:
                     code,
                     pauses[index],
                 )
-                if self._stopping.wait(pauses[index]):
-                    return
+                due[index] = now + pauses[index]
                 pauses[index] = min(pauses[index] * 2, LONGEST_PAUSE)
-                self.processes[index] = self._start()
-                started[index] = time.monotonic()
-                self.restarts += 1
+            for index, when in list(due.items()):  # each slot waits out its own pause
+                if when <= now:
+                    del due[index]
+                    self.processes[index] = self._start()
+                    started[index] = now
+                    self.restarts += 1
 
     def _stop_all(self) -> None:
         for process in self.processes:
