@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
 
 from tests.contract.examples import EXAMPLES
+
+if TYPE_CHECKING:
+    from hall.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -112,3 +117,23 @@ class Desk:
         )
         assert response.status_code == 200, response.text
         return dict(response.json())
+
+
+@contextmanager
+def two_writers(settings: Settings) -> Iterator[tuple[Desk, Desk]]:
+    """Two halls on one store, as two API processes are: each with its own writers and
+    caches. The first publishes the catalogue and terminals; both desks share its tokens (the
+    hall of each is ``desk.client.app.state.hall``)."""
+    from hall.http.app import create_app
+    from hall.runtime import Hall
+
+    first, second = Hall.start(settings, follow=False), Hall.start(settings, follow=False)
+    try:
+        with TestClient(create_app(hall=first)) as a, TestClient(create_app(hall=second)) as b:
+            desk_a = Desk(a).with_catalogue()
+            desk_b = Desk(b)
+            desk_b.tokens = desk_a.tokens
+            yield desk_a, desk_b
+    finally:
+        first.close()
+        second.close()

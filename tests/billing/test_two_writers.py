@@ -6,47 +6,27 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from hall.http.app import create_app
 from hall.runtime import Hall
 from hall.settings import Settings
 from hall.writerlock import WriterLock
 from tests.billing.money import accepted_case, assessed, ledger, paid
 from tests.billing.test_group_commit import posted
 from tests.conftest import store_settings
-from tests.support import Desk
+from tests.support import two_writers
 
 
 @pytest.fixture
-def two_halls(tmp_path: Path) -> Iterator[tuple[Hall, Hall]]:
-    for settings in store_settings("postgres", tmp_path):
-        first, second = Hall.start(settings, follow=False), Hall.start(settings, follow=False)
-        try:
-            yield first, second
-        finally:
-            first.close()
-            second.close()
+def on_postgres(tmp_path: Path) -> Iterator[Settings]:
+    yield from store_settings("postgres", tmp_path)  # on SQLite one process writes
 
 
-@contextmanager
-def desks(first: Hall, second: Hall) -> Iterator[tuple[Desk, Desk]]:
-    with TestClient(create_app(hall=first)) as a, TestClient(create_app(hall=second)) as b:
-        desk_a = Desk(a).with_catalogue()
-        desk_b = Desk(b)
-        desk_b.tokens = desk_a.tokens
-        yield desk_a, desk_b
-
-
-def test_payments_posted_at_once_to_two_writers_are_all_recorded(
-    two_halls: tuple[Hall, Hall],
-) -> None:
-    with desks(*two_halls) as (desk_a, desk_b):
+def test_payments_posted_at_once_to_two_writers_are_all_recorded(on_postgres: Settings) -> None:
+    with two_writers(on_postgres) as (desk_a, desk_b):
         cases = [accepted_case(desk_a) for _ in range(100)]
         desk_a.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
 
@@ -62,14 +42,13 @@ def test_payments_posted_at_once_to_two_writers_are_all_recorded(
     assert Decimal(day["totals"]["paid"]) == Decimal("1000.00")
 
 
-def test_a_writer_waits_while_another_holds_the_lock(two_halls: tuple[Hall, Hall]) -> None:
-    first, second = two_halls
-    with desks(first, second) as (desk_a, _):
+def test_a_writer_waits_while_another_holds_the_lock(on_postgres: Settings) -> None:
+    with two_writers(on_postgres) as (desk_a, desk_b):
+        second: Hall = desk_b.client.app.state.hall  # type: ignore[attr-defined]
         case_no = accepted_case(desk_a)
         desk_a.record(assessed(case_no, "10.00"), by="CASHIER")
-        settings: Settings = second.settings
-        assert settings.database_url is not None
-        other = WriterLock(settings.database_url, settings.database_schema, "billing")
+        assert on_postgres.database_url is not None
+        other = WriterLock(on_postgres.database_url, on_postgres.database_schema, "billing")
         try:
             with other.held():  # as another process's writer would
                 waiting = second.committers["billing"].submit([posted(paid(case_no, "10.00"))])

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
-
-from hall.http.app import create_app
-from hall.runtime import Hall
 from hall.settings import Settings
-from tests.support import Desk, event
+from tests.support import event, two_writers
 
 
 def test_a_writer_with_a_stale_copy_of_a_case_retries_on_fresh_state(settings: Settings) -> None:
-    first, second = Hall.start(settings), Hall.start(settings)
-    try:
-        with TestClient(create_app(hall=first)) as a, TestClient(create_app(hall=second)) as b:
-            desk_a = Desk(a).with_catalogue()
-            desk_b = Desk(b)
-            desk_b.tokens = desk_a.tokens
-            desk_a.record(event("case.accepted", "2026-000900"))  # first now caches version 1
+    with two_writers(settings) as (desk_a, desk_b):
+        desk_a.record(event("case.accepted", "2026-000900"))  # first now caches version 1
 
-            desk_b.record(event("case.signed", "2026-000900", step="undertake"))  # version 2
-            late = desk_a.record(event("case.signed", "2026-000900", step="review"))
+        desk_b.record(event("case.signed", "2026-000900", step="undertake"))  # version 2
+        late = desk_a.record(event("case.signed", "2026-000900", step="review"))
 
-            history = desk_a.history("2026-000900")["events"]
-    finally:
-        first.close()
-        second.close()
+        history = desk_a.history("2026-000900")["events"]
 
     assert late[0]["status"] == "recorded"
     assert [e.get("step") for e in history] == [None, "undertake", "review"]
@@ -36,21 +24,13 @@ def test_a_writer_with_a_stale_copy_of_a_case_does_not_refuse_what_fresh_state_a
 ) -> None:
     # Acceptance on a stale copy fails at save (the version is taken) and is decided again;
     # a refusal never reaches the save, so the copy must be checked before deciding.
-    first, second = Hall.start(settings), Hall.start(settings)
-    try:
-        with TestClient(create_app(hall=first)) as a, TestClient(create_app(hall=second)) as b:
-            desk_a = Desk(a).with_catalogue()
-            desk_b = Desk(b)
-            desk_b.tokens = desk_a.tokens
-            desk_a.record(event("case.accepted", "2026-000901"))  # first caches: in progress
+    with two_writers(settings) as (desk_a, desk_b):
+        desk_a.record(event("case.accepted", "2026-000901"))  # first caches: in progress
 
-            desk_b.record(event("case.completed", "2026-000901"))  # the case is now completed
-            late = desk_a.post(event("case.delivered", "2026-000901"))
+        desk_b.record(event("case.completed", "2026-000901"))  # the case is now completed
+        late = desk_a.post(event("case.delivered", "2026-000901"))
 
-            history = desk_a.history("2026-000901")["events"]
-    finally:
-        first.close()
-        second.close()
+        history = desk_a.history("2026-000901")["events"]
 
     assert late.status_code == 200, late.text
     assert [e["type"] for e in history] == ["case.accepted", "case.completed", "case.delivered"]

@@ -8,12 +8,29 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from hall.settings import Settings
 from tests.support import ADMIN_TOKEN
+
+
+def children(pid: int) -> dict[int, list[bytes]]:
+    """The child processes of ``pid``, each with its command line's parts."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if ppid == pid:
+            found[int(entry.name)] = command
+    return found
 
 
 def free_port() -> int:

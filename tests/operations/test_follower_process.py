@@ -15,7 +15,7 @@ import httpx
 import psycopg
 
 from hall.settings import Settings
-from tests.operations.server import Server
+from tests.operations.server import Server, children
 from tests.support import ADMIN, Desk, event
 
 T = TypeVar("T")
@@ -35,17 +35,10 @@ def wait_for(condition: Callable[[], T], seconds: float = 30.0) -> T:
 def followers_of(pid: int) -> dict[str, int]:
     """The ``hall follow`` processes whose parent is ``pid``, by the part each follows."""
     found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue  # ended meanwhile
-        if ppid == pid and b"follow" in command:
+    for child, command in children(pid).items():
+        if b"follow" in command:
             part = command[command.index(b"--part") + 1] if b"--part" in command else b"all"
-            found[part.decode()] = int(entry.name)
+            found[part.decode()] = child
     return found
 
 

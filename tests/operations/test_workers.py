@@ -15,27 +15,11 @@ from pathlib import Path
 import httpx
 
 from hall.settings import Settings
-from tests.operations.server import Server, free_port
+from tests.operations.server import Server, children, free_port
 from tests.operations.test_follower_process import alive, wait_for
 from tests.support import ADMIN, Desk, event
 
 WORKERS = 2
-
-
-def children(pid: int) -> dict[int, list[bytes]]:
-    """The child processes of ``pid`` with their command lines."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-        except (OSError, IndexError, ValueError):
-            continue  # ended meanwhile
-        if ppid == pid:
-            found[int(entry.name)] = command
-    return found
 
 
 def api_workers(pid: int) -> set[int]:
