@@ -8,6 +8,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import partial
@@ -181,9 +182,18 @@ async def _terminal(phase: Phase, host: str, port: int, token: str, work: Any) -
 
 
 async def single_events(
-    host: str, port: int, token: str, meter: CpuMeter, clients: int, warmup: float, duration: float
+    host: str,
+    port: int,
+    token: str,
+    meter: CpuMeter,
+    clients: int,
+    warmup: float,
+    duration: float,
+    settle: Callable[[], object] = lambda: None,
 ) -> Phase:
-    """(a) Each client walks cases one POST per event; measured over [warm-up end, + duration]."""
+    """(a) Each client walks cases one POST per event; measured over [warm-up end, + duration].
+    ``settle`` waits until the followers have applied what was posted before the clock starts
+    (with ``--money``, the acceptances of the cases to be paid for)."""
     phase = Phase(f"(a) single-event POSTs, {clients} clients", clients)
     per_client = int((warmup + duration) * WALKS_PER_CLIENT_SECOND)
     if MONEY["mode"]:
@@ -192,6 +202,7 @@ async def single_events(
         # the case; it keeps the 20,000 it touched last).
         order = range(per_client - 1, -1, -1)
         await accept_cases(host, port, token, [f"B-{c}-{n}" for n in order for c in range(clients)])
+        await asyncio.to_thread(settle)
     t0 = time.perf_counter() + warmup
     t1 = t0 + duration
 
@@ -230,15 +241,23 @@ async def single_events(
 
 
 async def batches(
-    host: str, port: int, token: str, meter: CpuMeter, clients: int, total_batches: int
+    host: str,
+    port: int,
+    token: str,
+    meter: CpuMeter,
+    clients: int,
+    total_batches: int,
+    settle: Callable[[], object] = lambda: None,
 ) -> Phase:
-    """(b) ``clients`` clients share ``total_batches`` POSTs of 500 events; one warm-up each."""
+    """(b) ``clients`` clients share ``total_batches`` POSTs of 500 events; one warm-up each
+    (``settle`` as for ``single_events``)."""
     phase = Phase(f"(b) 500-event batch POSTs, {clients} clients", clients)
 
     walks = len(WALK) * BATCH_WALKS // len(MONEY_WALK if MONEY["mode"] else WALK)
     names = [f"BW-{c}" for c in range(clients)] + [f"BB-{i}" for i in range(total_batches)]
     if MONEY["mode"]:
         await accept_cases(host, port, token, [f"{n}-{w}" for n in names for w in range(walks)])
+        await asyncio.to_thread(settle)
 
     def payload(name: str) -> bytes:
         events = [e for w in range(walks) for e in walk(f"{name}-{w}")]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import Counter
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from events import AnyEvent, ContractError, content_digest, owner_of, parse_event
@@ -72,15 +72,19 @@ async def post_events(
         EVENTS_POSTED.labels(owner, status).inc(count)
     # Encoded here, not by FastAPI: its generic encoder walks every result of a 500-event batch.
     results = [
-        {"event_id": str(r.event_id), "status": r.status, "position": r.position} for r in outcome
+        {"event_id": r.event_id, "status": r.status, "position": r.position} for r in outcome
     ]
-    return Response(json.dumps({"results": results}).encode(), media_type="application/json")
+    return Response(orjson.dumps({"results": results}), media_type="application/json")
 
 
 def _json(body: bytes) -> Any:
+    # orjson, not json: 0.32 against 0.78 ms for a 500-event batch's body here (validating
+    # its events takes 3.2 ms).  It refuses what json lets through to validation (NaN, lone
+    # surrogates, a number too big for a double, nesting past 1,024 levels), all 422 either
+    # way, and reads an integer beyond 64 bits as a float, which the strict integers refuse.
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, too many digits or levels
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as error:  # bad JSON or UTF-8, a number or nesting too big
         raise ApiError(422, "invalid_json", f"the body is not JSON: {error}") from None
 
 

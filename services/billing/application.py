@@ -66,11 +66,16 @@ class FeeLedger(IngestingApplication[FeeAccount]):
 
     # -- posted money events -----------------------------------------------------------------
     def prefetch_ids(self, posted: Posted) -> list[UUID]:
+        # With the day its money moves on: the group's first query then tells that the cached
+        # day is current, and no read asks the store for newer events (``UnitOfWork``).
         event: Any = posted.event
         if event.type == "remittance.made":
-            return [remittance_id(event.batch_no), *map(receipt_id, event.receipts)]
+            ids = [remittance_id(event.batch_no), *map(receipt_id, event.receipts)]
+            return [*ids, day_id(china_date(event.occurred_at))]
         ids = [account_id(event.case_no)]
-        return [*ids, receipt_id(event.receipt_no)] if hasattr(event, "receipt_no") else ids
+        if event.type == "fee.assessed":
+            return ids
+        return [*ids, receipt_id(event.receipt_no), day_id(china_date(event.occurred_at))]
 
     def prepare(self, posted: Sequence[Posted]) -> dict[str, str | None]:
         """The departments of the cases whose fees the group assesses, asked all at once: a

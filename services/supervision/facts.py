@@ -1,7 +1,7 @@
 """What supervision keeps of the events it follows: small facts, folded per subject.
 
 A *fact* is the part of one message that some rule needs, as plain JSON-able data, so that it can
-be stored as a ``File.Noted`` event and folded again after a restart.  Each subject kind folds
+be stored in a ``File.NotedFacts`` event and folded again after a restart.  Each subject kind folds
 its facts into a state: a case (``casefacts``), a receipt, a department's cohort and a day's bank
 reconciliation (``subjects``).
 """

@@ -1,6 +1,6 @@
 """What supervision remembers between events: a file per subject, an agenda, a horizon.
 
-- ``File``: one subject's facts (``Noted``) and the findings it holds open (``Judged``);
+- ``File``: one subject's facts (``NotedFacts``) and the findings it holds open (``Judged``);
 - ``Agenda``: per China date, the instants at which a subject must be judged again, so that
   time-driven findings (overdue, stalled, unremitted, …) appear with no new event;
 - ``Horizon``: how far supervision's time has advanced: every message recorded and every agenda
@@ -54,9 +54,27 @@ class File(Aggregate):
         self.raised: dict[str, int] = {}  # flag key -> how many findings it has had
         self.next_at: datetime | None = None  # when it is on the agenda to be judged again
 
-    @event("Noted")
     def note(self, fact: Mapping[str, Any]) -> None:
-        """Remember a fact."""
+        """Remember a fact.  The facts noted one after another, with nothing else recorded
+        between them, are one event: a batch's five events of a case, or the hundred cases a
+        batch enrols in a department's cohort, were as many ``Noted`` events as intake had
+        recorded, and most of what supervision wrote."""
+        pending = self.pending_events[-1] if self.pending_events else None
+        if isinstance(pending, File.NotedFacts):  # type: ignore[attr-defined]
+            # Not yet stored: it grows by the fact, and the state by what its replay will do.
+            pending.facts.append(fact)
+            self.facts.absorb(fact)
+        else:
+            self._noted([fact])
+
+    @event("NotedFacts")
+    def _noted(self, facts: list[Mapping[str, Any]]) -> None:
+        for fact in facts:
+            self.facts.absorb(fact)
+
+    @event("Noted")
+    def _noted_one(self, fact: Mapping[str, Any]) -> None:
+        """One fact, as stored until December 2026: still replayed."""
         self.facts.absorb(fact)
 
     @event("Judged")

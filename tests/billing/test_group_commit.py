@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from events import content_digest, parse_event
 from hall.runtime import Hall
 from services.ingest import Actor, Posted, Rejection
@@ -44,3 +46,30 @@ def test_one_rejected_batch_in_a_group_leaves_the_batches_around_it_recorded(
         f"/v1/billing/receipts/{second['receipt_no']}", headers=desk.as_("CASHIER")
     )
     assert missing.status_code == 404
+
+
+def test_a_group_of_payments_reads_nothing_one_aggregate_at_a_time(
+    desk: Desk, hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two cases assessed, and a payment that the writer holds the day of
+    cases = [accepted_case(desk), accepted_case(desk)]
+    desk.record(*[assessed(case_no, "80.00") for case_no in cases], by="CASHIER")
+    desk.record(paid(cases[0], "30.00"), by="CASHIER")
+    recorder = hall.billing.recorder
+    reads = []
+    select_events = recorder.select_events
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args or kwargs)
+        return select_events(*args, **kwargs)
+
+    # When both are paid in one group
+    monkeypatch.setattr(recorder, "select_events", counted)
+    outcomes = hall.billing.record_group([[posted(paid(n, "50.00"))] for n in cases])
+    monkeypatch.undo()
+
+    # Then the accounts and the day came from the writer's copies, which the group's first
+    # query found current: no read per aggregate (a repository that fast-forwards makes one)
+    assert all(not isinstance(o, Rejection) for o in outcomes)
+    assert reads == []
+    assert [desk.case(n)["fees"]["paid"] for n in cases] == ["80.00", "50.00"]

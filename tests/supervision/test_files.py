@@ -1,0 +1,55 @@
+"""A file's facts noted one after another are one stored event, and read back as noted."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import uuid4
+
+from eventsourcing.application import Application
+
+from services.supervision.files import File
+
+RECORDED = datetime.fromisoformat("2026-11-02T09:00:00+08:00")
+
+
+def fact(kind: str, amount: str, minutes: int) -> dict[str, Any]:
+    at = RECORDED + timedelta(minutes=minutes)
+    return {"id": str(uuid4()), "type": kind, "at": at, "rec": at, "amount": amount}
+
+
+def stored(file: File) -> File:
+    """The file as a later process reads it: saved, then folded from its stored events."""
+    app: Application[Any] = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.save(file)
+    found = app.repository.get(file.id)
+    assert isinstance(found, File)
+    return found
+
+
+def test_facts_noted_in_a_row_are_one_event_until_something_else_is_recorded() -> None:
+    file = File("receipt:R-1")
+    file.note(fact("fee.paid", "80.00", 0))
+    file.note(fact("fee.refunded", "30.00", 1))
+    file.judged({}, [], None)
+    file.note(fact("fee.refunded", "10.00", 2))
+
+    kinds = [type(e).__name__ for e in file.pending_events]
+    assert kinds == ["Opened", "NotedFacts", "Judged", "NotedFacts"]
+    assert [len(e.facts) for e in file.pending_events if hasattr(e, "facts")] == [2, 1]
+    assert file.facts.net == Decimal("40.00")  # type: ignore[attr-defined]
+
+    assert stored(file).facts == file.facts
+
+
+def test_a_file_stored_with_one_event_per_fact_reads_as_before() -> None:
+    file = File("receipt:R-2")
+    file._noted_one(fact("fee.paid", "80.00", 0))  # as every fact was stored until December 2026
+    file._noted_one(fact("fee.refunded", "80.00", 1))
+    assert [type(e).__name__ for e in file.pending_events] == ["Opened", "Noted", "Noted"]
+
+    again = stored(file)
+
+    assert again.facts == file.facts
+    assert again.facts.net == Decimal("0.00")  # type: ignore[attr-defined]
