@@ -7,13 +7,13 @@ own bookkeeping events (receipts, indexes, reconciliations) have internal type n
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
+from services.arguments import domain_value
 from services.billing.domainmodel import FeeAccount, Receipt, Remittance
 from services.billing.indexes import Day, OpenDays
 from services.stamp import Stamp
@@ -56,17 +56,7 @@ _DERIVED_FIELDS = {"owed_back"}  # worked out by billing, not posted
 
 def command_arguments(event: BaseModel) -> dict[str, Any]:
     """The domain arguments a posted money event carries (enums as text, lines as dicts)."""
-    return {name: _plain(getattr(event, name)) for name in FIELDS[event.type]}  # type: ignore[attr-defined]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, BaseModel):
-        return {k: _plain(v) for k, v in dict(value).items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return {name: domain_value(getattr(event, name)) for name in FIELDS[event.type]}  # type: ignore[attr-defined]
 
 
 def contract_type(domain_event: Any) -> str:

@@ -8,12 +8,12 @@ that the round trip returns what was posted.
 from __future__ import annotations
 
 from collections.abc import Collection
-from enum import Enum
 from typing import Any
 
 from eventsourcing.utils import get_topic
 from pydantic import BaseModel
 
+from services.arguments import domain_value
 from services.intake.catalogue import Entry, Index
 from services.intake.domainmodel import Case
 from services.stamp import Stamp
@@ -69,18 +69,10 @@ _LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originat
 
 
 def command_arguments(event: BaseModel) -> tuple[str, dict[str, Any]]:
-    """The Case command a posted (non-creating) case event names, with its arguments.
-
-    Enums become their text, as billing's do: that is what the stored JSON holds and what a
-    case read back from the store has, and a writer's copy should not differ from it (nor
-    send every signature's state to the library's slower encoder, which orjson leaves to it).
-    """
+    """The Case command a posted (non-creating) case event names, with its arguments (enums
+    as text, as billing's: ``services/arguments.py``)."""
     method, names = COMMANDS[event.type]  # type: ignore[attr-defined]
-    return method, {name: _text(getattr(event, name)) for name in names}
-
-
-def _text(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
+    return method, {name: domain_value(getattr(event, name)) for name in names}
 
 
 def contract_type(domain_event: Any) -> str:
