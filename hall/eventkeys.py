@@ -190,17 +190,19 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
             "INSERT INTO {0}.{1} (event_id, digest, originator_id, originator_version) "
             "SELECT * FROM unnest(%b::uuid[], %b::text[], %b::uuid[], %b::bigint[])"
         ).format(schema, table)
-        # Both lookups start from the ids asked (``unnest``), so the planner probes the indexes
-        # per id, and are planned afresh each time (never prepared): written as ``= ANY(%s)``,
+        # Both lookups start from the ids asked (``unnest``) and probe the indexes per id
+        # (``LATERAL``), planned afresh each time (never prepared): written as ``= ANY(%s)``,
         # or planned once while the tables were small, they scanned whole tables for every
         # group as the tables grew (38 -> 184 µs of PostgreSQL CPU per posted event after a
-        # few thousand single posts).
+        # few thousand single posts); as plain joins, a young table not yet analysed was
+        # scanned whole too (see ``PostgresEvents._select_aggregates``; ``OFFSET 0`` keeps each
+        # subquery a probe).
         self._select_keys = SQL(
             "SELECT k.event_id, k.digest, e.notification_id "
             "FROM unnest(%b::uuid[]) AS asked(event_id) "
-            "JOIN {0}.{1} k ON k.event_id = asked.event_id "
-            "JOIN {0}.{2} e ON e.originator_id = k.originator_id "
-            "AND e.originator_version = k.originator_version"
+            "CROSS JOIN LATERAL (SELECT * FROM {0}.{1} WHERE event_id = asked.event_id OFFSET 0) k "
+            "CROSS JOIN LATERAL (SELECT notification_id FROM {0}.{2} WHERE originator_id = "
+            "k.originator_id AND originator_version = k.originator_version OFFSET 0) e"
         ).format(schema, table, Identifier(self.events_table_name))
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

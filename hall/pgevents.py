@@ -60,10 +60,18 @@ class PostgresEvents:
 
     @cached_property
     def _select_aggregates(self) -> Composed:
-        # From the ids asked, planned afresh each time, like the existence lookup.
+        # Each id's events are one forward probe of the primary key (``LATERAL``), whatever the
+        # planner believes of the table.  As a plain join, on a young table that autovacuum had
+        # not yet analysed, it hash-joined a parallel scan of the whole events table for 20 ids
+        # (56 ms) or merge-joined a walk of its whole primary key; supervision's reads of its
+        # files then fetched ~750,000 rows a second and were most of PostgreSQL's work under
+        # single money posts (``python -m bench.ingest --money``).  ``OFFSET 0`` keeps the
+        # planner from flattening the subquery back into that join.  (The outer sort is of the
+        # rows found: a few per aggregate.)
         return self._sql(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM unnest(%b::uuid[]) AS asked(id) JOIN {0}.{1} e ON e.originator_id = asked.id "
+            "FROM unnest(%b::uuid[]) AS asked(id) CROSS JOIN LATERAL "
+            "(SELECT * FROM {0}.{1} WHERE originator_id = asked.id OFFSET 0) e "
             "ORDER BY e.originator_id, e.originator_version"
         )
 

@@ -49,11 +49,26 @@ class Day(FlatState, Aggregate):
         self.awaiting = 0
 
     def paid(self, receipt_no: str) -> None:
-        """A receipt was paid this day: it awaits remittance."""
-        self._paid(receipt_no)
+        """A receipt was paid this day: it awaits remittance.
+
+        The receipts paid one after another, with nothing else recorded on the day between
+        them, are one event: a batch's 250 payments were 250 of a payment's five stored
+        events (account, receipt, day), a fifth of what billing wrote and encrypted."""
+        pending = self.pending_events[-1] if self.pending_events else None
+        if isinstance(pending, Day.PaidReceipts):  # type: ignore[attr-defined]
+            # Not yet stored: it grows by the receipt, and the state by what its replay does.
+            pending.receipt_nos.append(receipt_no)
+            self.awaiting += 1
+        else:
+            self._paid_receipts([receipt_no])
+
+    @event("PaidReceipts")
+    def _paid_receipts(self, receipt_nos: list[str]) -> None:
+        self.awaiting += len(receipt_nos)
 
     @event("Paid")
     def _paid(self, receipt_no: str) -> None:
+        """One receipt, as stored until December 2026: still replayed."""
         self.awaiting += 1
 
     def moved(self, receipt_no: str) -> None:
@@ -78,7 +93,10 @@ def receipts_of_day(events: Iterable[Any]) -> tuple[list[str], list[str]]:
     moved: dict[str, None] = {}  # dicts as ordered sets: the order of first movement
     awaiting: dict[str, None] = {}
     for e in events:
-        if isinstance(e, Day.Paid):  # type: ignore[attr-defined]
+        if isinstance(e, Day.PaidReceipts):  # type: ignore[attr-defined]
+            for receipt_no in e.receipt_nos:
+                moved[receipt_no] = awaiting[receipt_no] = None
+        elif isinstance(e, Day.Paid):  # type: ignore[attr-defined]
             moved[e.receipt_no] = awaiting[e.receipt_no] = None
         elif isinstance(e, Day.Moved):  # type: ignore[attr-defined]
             moved[e.receipt_no] = None

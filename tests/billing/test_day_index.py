@@ -1,0 +1,80 @@
+"""A day's index of receipts: the payments of one request are one stored event, and a day
+indexed one receipt per event, as until December 2026, still reads as before."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.application import Application
+
+from hall.runtime import Hall
+from services.billing.indexes import Day, day_id, receipts_of_day
+from tests.billing.money import MONDAY, accepted_case, assessed, ledger, paid, remitted, unremitted
+from tests.support import Desk
+
+
+def day_events(hall: Hall, day: str = MONDAY) -> list[Any]:
+    return list(hall.billing.events.get(day_id(date.fromisoformat(day))))
+
+
+def test_the_payments_of_one_request_are_one_day_event(desk: Desk, hall: Hall) -> None:
+    # Given three cases assessed
+    cases = [accepted_case(desk) for _ in range(3)]
+    desk.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
+
+    # When the cashier posts their payments as one batch, and then one more payment alone
+    payments = [paid(case_no, "10.00") for case_no in cases]
+    desk.record(*payments[:2], by="CASHIER")
+    desk.record(payments[2], by="CASHIER")
+
+    # Then the day holds one event per request, naming its receipts in order
+    paid_events = [e for e in day_events(hall) if isinstance(e, Day.PaidReceipts)]  # type: ignore[attr-defined]
+    receipts = [p["receipt_no"] for p in payments]
+    assert [e.receipt_nos for e in paid_events] == [receipts[:2], receipts[2:]]
+    # and every receipt is in the cash book and awaits remittance
+    assert [row["receipt_no"] for row in ledger(desk)["rows"]] == receipts
+    waiting = unremitted(desk, "2026-03-10T09:00:00+08:00")
+    assert sorted(r["receipt_no"] for r in waiting["receipts"]) == sorted(receipts)
+
+    # And once all are remitted, the day has none awaiting
+    desk.record(remitted(receipts, "30.00"), by="CASHIER")
+    assert unremitted(desk, "2026-03-10T09:00:00+08:00")["receipts"] == []
+
+
+def test_a_day_indexed_one_receipt_per_event_reads_as_before() -> None:
+    day = Day(MONDAY)
+    day._paid("R-1")  # as every payment was stored until December 2026
+    day._paid("R-2")
+    day.settle("R-1")
+    events = day.collect_events()
+    assert [type(e).__name__ for e in events] == ["Started", "Paid", "Paid", "Settled"]
+
+    app: Application[Any] = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.events.put(events)
+    again = app.repository.get(day.id)
+
+    assert isinstance(again, Day) and again.awaiting == 1
+    assert receipts_of_day(app.events.get(day.id)) == (["R-1", "R-2"], ["R-2"])
+
+
+def test_receipts_paid_in_a_row_are_one_event_until_something_else_is_recorded() -> None:
+    day = Day(MONDAY)
+    day.paid("R-1")
+    day.paid("R-2")
+    day.moved("R-0")
+    day.paid("R-3")
+    events = day.collect_events()
+
+    assert [type(e).__name__ for e in events] == [
+        "Started",
+        "PaidReceipts",
+        "Moved",
+        "PaidReceipts",
+    ]
+    assert day.awaiting == 3
+    app: Application[Any] = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app.events.put(events)
+    again = app.repository.get(day.id)
+    assert isinstance(again, Day) and again.awaiting == 3
+    assert receipts_of_day(events) == (["R-1", "R-2", "R-0", "R-3"], ["R-1", "R-2", "R-3"])

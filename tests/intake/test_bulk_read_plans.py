@@ -1,0 +1,94 @@
+"""The bulk reads of an events table probe its indexes id by id, whatever the planner believes.
+
+A group commit asks which event ids are known; supervision, and billing's look-up of cases'
+departments, read many aggregates at once.  Written as plain joins from the ids asked, a table
+that autovacuum had not analysed yet was scanned whole for each read (a parallel hash join for
+20 ids, a merge join along the whole primary key for 300).  The planner is told here to avoid
+nested loops, the one plan that probes: the reads must probe anyway.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import StoredEvent
+from psycopg.rows import tuple_row
+
+from hall.runtime import Hall
+from services.ingest import EventKey
+from tests.conftest import store_settings
+
+TOPIC = "services.intake.domainmodel:Case.Accepted"
+
+
+@pytest.fixture
+def on_postgres(tmp_path: Path) -> Iterator[Hall]:
+    for settings in store_settings("postgres", tmp_path):
+        running = Hall.start(settings, follow=False)
+        try:
+            yield running
+        finally:
+            running.close()
+
+
+def plan_nodes(hall: Hall, query: Any, params: list[Any]) -> list[dict[str, Any]]:
+    """Every node of the plan PostgreSQL would run, planned as if nested loops were costly."""
+    recorder: Any = hall.intake.recorder
+    with (
+        recorder.datastore.get_connection() as conn,
+        conn.transaction(),
+        conn.cursor(row_factory=tuple_row) as cursor,
+    ):
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(b"EXPLAIN (FORMAT JSON) " + query.as_bytes(conn), params)
+        (plan,) = cursor.fetchone()
+    nodes, todo = [], [plan[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo += node.get("Plans", [])
+    return nodes
+
+
+def whole_table_reads(nodes: list[dict[str, Any]], tables: set[str]) -> list[str]:
+    return [
+        f"{n['Node Type']} on {n.get('Relation Name')}"
+        for n in nodes
+        if n["Node Type"] in {"Seq Scan", "Merge Join", "Hash Join"}
+        and (n["Node Type"] != "Seq Scan" or n.get("Relation Name") in tables)
+    ]
+
+
+def test_reading_many_aggregates_probes_each(on_postgres: Hall) -> None:
+    recorder: Any = on_postgres.intake.recorder
+    cases = [uuid.uuid4() for _ in range(50)]
+    recorder.insert_events([StoredEvent(c, v, TOPIC, b"{}") for c in cases for v in (1, 2)])
+
+    nodes = plan_nodes(on_postgres, recorder._select_aggregates, [cases[:20]])
+
+    assert whole_table_reads(nodes, {recorder.events_table_name}) == []
+    found = recorder.select_aggregates([cases[3], uuid.uuid4(), cases[7]])
+    assert {k: [e.originator_version for e in v] for k, v in found.items()} == {
+        cases[3]: [1, 2],
+        cases[7]: [1, 2],
+    }
+
+
+def test_looking_up_event_ids_probes_each(on_postgres: Hall) -> None:
+    recorder: Any = on_postgres.intake.recorder
+    keys = [EventKey(uuid.uuid4(), "d", uuid.uuid4(), 1) for _ in range(50)]
+    recorder.insert_events(
+        [StoredEvent(k.originator_id, 1, TOPIC, b"{}") for k in keys], event_keys=keys
+    )
+
+    asked = [k.event_id for k in keys[:20]]
+    nodes = plan_nodes(on_postgres, recorder._select_keys, [asked])
+
+    tables = {recorder.events_table_name, recorder.keys_table_name}
+    assert whole_table_reads(nodes, tables) == []
+    known, _ = recorder.select_known([*asked, uuid.uuid4()], [])
+    assert set(known) == set(asked)
