@@ -184,7 +184,7 @@ class Pass:
 
     # -- noting ------------------------------------------------------------------------------
     def file(self, ref: str) -> File:
-        file = self.s.find(file_id(ref), File) or self.s.add(File(ref))
+        file = self.s.find(file_id(ref), File) or self.s.add(File.open(ref))
         self.dirty[ref] = file
         return file
 

@@ -44,8 +44,19 @@ class File(Aggregate):
     def create_id(ref: str, **_: Any) -> UUID:
         return file_id(ref)
 
-    @event("Opened")
-    def __init__(self, ref: str) -> None:
+    class Opened(Aggregate.Created):
+        """A file opened, with the facts noted before anything else was recorded on it."""
+
+        ref: str
+        facts: list[Mapping[str, Any]]
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["facts"] = []  # opened empty, as every file was until December 2026
+
+    @event(Opened)
+    def __init__(self, ref: str, facts: list[Mapping[str, Any]] | None = None) -> None:
         self.ref = ref
         kind, _, key = ref.partition(":")
         self.kind = kind
@@ -53,16 +64,25 @@ class File(Aggregate):
         self.held: dict[str, str] = {}  # flag key -> id of the open finding
         self.raised: dict[str, int] = {}  # flag key -> how many findings it has had
         self.next_at: datetime | None = None  # when it is on the agenda to be judged again
+        for fact in facts or ():
+            self.facts.absorb(fact)
+
+    @classmethod
+    def open(cls, ref: str) -> File:
+        """A new file, whose first facts will travel in its opening event."""
+        return cls(ref, facts=[])
 
     def note(self, fact: Mapping[str, Any]) -> None:
         """Remember a fact.  The facts noted one after another, with nothing else recorded
         between them, are one event: a batch's five events of a case, or the hundred cases a
         batch enrols in a department's cohort, were as many ``Noted`` events as intake had
-        recorded, and most of what supervision wrote."""
+        recorded, and most of what supervision wrote.  A file's first facts are its opening
+        event's (a new case's or receipt's file was an event to open it and one to note)."""
         pending = self.pending_events[-1] if self.pending_events else None
-        if isinstance(pending, File.NotedFacts):  # type: ignore[attr-defined]
+        grows = isinstance(pending, File.NotedFacts)  # type: ignore[attr-defined]
+        if grows or (isinstance(pending, File.Opened) and pending.facts is not None):
             # Not yet stored: it grows by the fact, and the state by what its replay will do.
-            pending.facts.append(fact)
+            pending.facts.append(fact)  # type: ignore[union-attr]
             self.facts.absorb(fact)
         else:
             self._noted([fact])
@@ -105,14 +125,31 @@ class Agenda(Aggregate):
         self.entries: list[tuple[datetime, str]] = []
 
     def schedule(self, at: datetime, ref: str) -> None:
-        """Judge ``ref`` again at ``at`` (once, however often it is asked)."""
+        """Judge ``ref`` again at ``at`` (once, however often it is asked).
+
+        The entries scheduled one after another, with nothing else recorded on the agenda
+        between them, are one event: a run's new cases and receipts each scheduled one, a
+        quarter of what supervision wrote for a case walk."""
         entry = (at.astimezone(UTC), ref)
         index = bisect_right(self.entries, entry)
-        if index == 0 or self.entries[index - 1] != entry:
-            self._scheduled(entry[0], ref)
+        if index and self.entries[index - 1] == entry:
+            return
+        pending = self.pending_events[-1] if self.pending_events else None
+        if isinstance(pending, Agenda.ScheduledEntries):  # type: ignore[attr-defined]
+            # Not yet stored: it grows by the entry, and the state by what its replay will do.
+            pending.entries.append(entry)
+            self.entries.insert(index, entry)
+        else:
+            self._scheduled_entries([entry])
+
+    @event("ScheduledEntries")
+    def _scheduled_entries(self, entries: list[tuple[datetime, str]]) -> None:
+        for at, ref in entries:
+            insort(self.entries, (at.astimezone(UTC), ref))
 
     @event("Scheduled")
     def _scheduled(self, at: datetime, ref: str) -> None:
+        """One entry, as stored until December 2026: still replayed."""
         insort(self.entries, (at.astimezone(UTC), ref))
 
     def due(self, after: datetime, upto: datetime) -> list[tuple[datetime, str]]:
