@@ -27,6 +27,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -254,8 +255,12 @@ def main() -> None:
     schema = f"benchp_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(args.database_url, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
+    # The data folder (it holds the generated cipher key) and the schema go when the run ends,
+    # also when it is stopped with SIGTERM.
+    data_dir = tempfile.TemporaryDirectory(prefix=f"hall-{schema}-")
+    signal.signal(signal.SIGTERM, _stop)
     settings = Settings(
-        data_dir=f"/tmp/{schema}",
+        data_dir=data_dir.name,
         database_url=args.database_url,
         database_schema=schema,
         admin_token="bench",
@@ -305,6 +310,11 @@ def main() -> None:
         hall.close()
         with psycopg.connect(args.database_url, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        data_dir.cleanup()
+
+
+def _stop(signum: int, _: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through main's cleanup
 
 
 if __name__ == "__main__":
