@@ -120,8 +120,9 @@ def billing_log(app: Application[Any], *, internal: bool = True) -> StoreLog:
     """Billing's log: posted money events in the contract's shape, its own bookkeeping events
     (accounts opened, receipts issued, reconciliations) as ``billing.<aggregate>.<event>``.
 
-    ``internal=False`` leaves out the events only billing reads (receipts and indexes, two in
-    five of a payment's; ``translate.INTERNAL``), unread and undecoded: the followers' log.
+    ``internal=False`` leaves out the events only billing reads (receipts and indexes: each
+    payment's receipt, and a day-index event per request; ``translate.INTERNAL``), unread and
+    undecoded: the followers' log.
     Relays publish everything.
     """
 

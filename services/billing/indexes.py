@@ -52,8 +52,8 @@ class Day(FlatState, Aggregate):
         """A receipt was paid this day: it awaits remittance.
 
         The receipts paid one after another, with nothing else recorded on the day between
-        them, are one event: a batch's 250 payments were 250 of a payment's five stored
-        events (account, receipt, day), a fifth of what billing wrote and encrypted."""
+        them, are one event: a request of 250 payments wrote 250 day events beside their
+        accounts' and receipts', a fifth of what billing wrote for a fee assessed and paid."""
         pending = self.pending_events[-1] if self.pending_events else None
         if isinstance(pending, Day.PaidReceipts):  # type: ignore[attr-defined]
             # Not yet stored: it grows by the receipt, and the state by what its replay does.

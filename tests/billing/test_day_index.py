@@ -10,7 +10,9 @@ from eventsourcing.application import Application
 
 from hall.runtime import Hall
 from services.billing.indexes import Day, day_id, receipts_of_day
+from services.ingest import Rejection
 from tests.billing.money import MONDAY, accepted_case, assessed, ledger, paid, remitted, unremitted
+from tests.billing.test_group_commit import posted
 from tests.support import Desk
 
 
@@ -78,3 +80,23 @@ def test_receipts_paid_in_a_row_are_one_event_until_something_else_is_recorded()
     again = app.repository.get(day.id)
     assert isinstance(again, Day) and again.awaiting == 3
     assert receipts_of_day(events) == (["R-1", "R-2", "R-0", "R-3"], ["R-1", "R-2", "R-3"])
+
+
+def test_a_rejected_request_leaves_nothing_in_the_day_index(desk: Desk, hall: Hall) -> None:
+    # Given three cases assessed 10.00 each
+    cases = [accepted_case(desk) for _ in range(3)]
+    desk.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
+    first, third = paid(cases[0], "10.00"), paid(cases[2], "10.00")
+    refused = [paid(cases[1], "10.00"), paid(cases[1], "0.01")]  # the second overpays
+
+    # When three requests are decided together and the middle one is refused
+    outcomes = hall.billing.record_group(
+        [[posted(first)], [*map(posted, refused)], [posted(third)]]
+    )
+
+    # Then the day names the receipts of the other two, one event each, and nothing else
+    assert isinstance(outcomes[1], Rejection)
+    paid_events = [e for e in day_events(hall) if isinstance(e, Day.PaidReceipts)]  # type: ignore[attr-defined]
+    assert [e.receipt_nos for e in paid_events] == [[first["receipt_no"]], [third["receipt_no"]]]
+    rows = ledger(desk)["rows"]
+    assert [row["receipt_no"] for row in rows] == [first["receipt_no"], third["receipt_no"]]
