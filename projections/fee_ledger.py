@@ -51,10 +51,15 @@ class FeeLedger(Projection):
         days: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(
             lambda: dict.fromkeys(MONEY, ZERO)
         )
+        # Only the rows the batch changed are written back: a payment reads its account and a
+        # remittance its receipts, and rewriting them unchanged was an update per movement.
+        opened: set[str] = set()
+        moved: set[str] = set()
         for m in messages:
             body = m.body
             if m.type == "billing.feeaccount.opened":
                 accounts[body["case_no"]] = {"department": body["department"]}
+                opened.add(body["case_no"])
                 continue
             if m.type not in {"fee.paid", "fee.refunded", "remittance.made"}:
                 continue
@@ -66,17 +71,19 @@ class FeeLedger(Projection):
                     "paid": body["amount"],
                     "refunded": ZERO,
                 }
+                moved.add(body["receipt_no"])
                 days[day, department]["collected"] += body["amount"]
             elif m.type == "fee.refunded":
                 receipt = receipts[body["receipt_no"]]
                 receipt["refunded"] = Decimal(receipt["refunded"]) + body["amount"]
+                moved.add(body["receipt_no"])
                 days[day, receipt["department"]]["refunded"] += body["amount"]
             else:
                 for number in body["receipts"]:
                     receipt = receipts[number]
                     net = Decimal(receipt["paid"]) - Decimal(receipt["refunded"])
                     days[day, receipt["department"]]["remitted"] += net
-        self._save(cur, accounts, receipts, days)
+        self._save(cur, {n: accounts[n] for n in opened}, {n: receipts[n] for n in moved}, days)
 
     def _load(self, cur: Cursor, table: str, key: str, wanted: set[str]) -> dict[str, Any]:
         columns = COLUMNS[table]

@@ -247,3 +247,27 @@ def test_fees_come_from_the_fee_ledger_per_department_and_day(desk: Desk, hall: 
     assert {r["key"]: r["fees"]["unremitted"] for r in report["rows"]} == {
         "CIVIL": "0.00", "LAND": "0.10",
     }  # fmt: skip
+
+
+def test_each_movement_read_in_a_batch_of_its_own_counts_as_in_one(desk: Desk, hall: Hall) -> None:
+    # Given a case accepted, and the fee ledger following
+    land = accepted_case(desk)
+    f = followers(hall, Completion, FeeLedger)
+    # When its assessment, a payment, a partial refund and the remittance of its net are each
+    # read in a batch of their own (each batch reads the rows the one before wrote back)
+    for movement in (
+        assessed(land, "0.20"),
+        paid(land, "0.20", "R-S1", when=on("2026-03-31")),
+        refunded(land, "R-S1", "0.05", when=on("2026-03-31", "10:00:00")),
+        remitted(["R-S1"], "0.15", when=on("2026-03-31", "11:00:00")),
+    ):
+        desk.record(movement, by="CASHIER")
+        f.catch_up()
+    report = completion(f, "2026-03-01", "2026-03-31", group_by="department")
+    f.stop()
+
+    # Then the department's money adds up as if read at once
+    assert report["fees"] == {
+        "collected": "0.20", "refunded": "0.05", "remitted": "0.15", "unremitted": "0.00",
+    }  # fmt: skip
+    assert [r["key"] for r in report["rows"]] == ["LAND"]
