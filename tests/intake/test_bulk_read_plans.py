@@ -26,7 +26,7 @@ TOPIC = "services.intake.domainmodel:Case.Accepted"
 
 
 @pytest.fixture
-def on_postgres(tmp_path: Path) -> Iterator[Hall]:
+def pg_hall(tmp_path: Path) -> Iterator[Hall]:
     for settings in store_settings("postgres", tmp_path):
         running = Hall.start(settings, follow=False)
         try:
@@ -63,12 +63,12 @@ def whole_table_reads(nodes: list[dict[str, Any]], tables: set[str]) -> list[str
     ]
 
 
-def test_reading_many_aggregates_probes_each(on_postgres: Hall) -> None:
-    recorder: Any = on_postgres.intake.recorder
+def test_reading_many_aggregates_probes_each(pg_hall: Hall) -> None:
+    recorder: Any = pg_hall.intake.recorder
     cases = [uuid.uuid4() for _ in range(50)]
     recorder.insert_events([StoredEvent(c, v, TOPIC, b"{}") for c in cases for v in (1, 2)])
 
-    nodes = plan_nodes(on_postgres, recorder._select_aggregates, [cases[:20]])
+    nodes = plan_nodes(pg_hall, recorder._select_aggregates, [cases[:20]])
 
     assert whole_table_reads(nodes, {recorder.events_table_name}) == []
     found = recorder.select_aggregates([cases[3], uuid.uuid4(), cases[7]])
@@ -78,15 +78,15 @@ def test_reading_many_aggregates_probes_each(on_postgres: Hall) -> None:
     }
 
 
-def test_looking_up_event_ids_probes_each(on_postgres: Hall) -> None:
-    recorder: Any = on_postgres.intake.recorder
+def test_looking_up_event_ids_probes_each(pg_hall: Hall) -> None:
+    recorder: Any = pg_hall.intake.recorder
     keys = [EventKey(uuid.uuid4(), "d", uuid.uuid4(), 1) for _ in range(50)]
     recorder.insert_events(
         [StoredEvent(k.originator_id, 1, TOPIC, b"{}") for k in keys], event_keys=keys
     )
 
     asked = [k.event_id for k in keys[:20]]
-    nodes = plan_nodes(on_postgres, recorder._select_keys, [asked])
+    nodes = plan_nodes(pg_hall, recorder._select_keys, [asked])
 
     tables = {recorder.events_table_name, recorder.keys_table_name}
     assert whole_table_reads(nodes, tables) == []
