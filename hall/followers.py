@@ -118,7 +118,7 @@ def intake_log(app: Application[Any]) -> StoreLog:
 
 def billing_log(app: Application[Any], *, internal: bool = True) -> StoreLog:
     """Billing's log: posted money events in the contract's shape, its own bookkeeping events
-    (accounts opened, receipts issued, reconciliations) as ``billing.<aggregate>.<event>``.
+    (receipts issued, reconciliations) as ``billing.<aggregate>.<event>``.
 
     ``internal=False`` leaves out the events only billing reads (receipts and indexes: each
     payment's receipt, and a day-index event per request; ``translate.INTERNAL``), unread and
@@ -128,7 +128,7 @@ def billing_log(app: Application[Any], *, internal: bool = True) -> StoreLog:
 
     def body_of(domain_event: Any) -> Mapping[str, Any]:
         if billing_translate.is_contract_event(domain_event):
-            return billing_translate.to_contract(domain_event)
+            return billing_translate.to_logged(domain_event)
         return own_event(domain_event, "billing")  # e.g. which day was reconciled
 
     skip = frozenset() if internal else billing_translate.internal_topics()

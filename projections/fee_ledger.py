@@ -19,6 +19,9 @@ from services.intake.clock import china_date
 
 ZERO = Decimal("0.00")
 MONEY = ("collected", "refunded", "remitted")
+# What opens a case's account, with its department: its first assessment (billing's log says
+# the department beside it), or, as stored until December 2026, an event of its own.
+OPENING = frozenset({"fee.assessed", "billing.feeaccount.opened"})
 COLUMNS = {
     "accounts": ("case_no", "department"),
     "receipts": ("receipt_no", "department", "paid", "refunded"),
@@ -57,7 +60,7 @@ class FeeLedger(Projection):
         moved: set[str] = set()
         for m in messages:
             body = m.body
-            if m.type == "billing.feeaccount.opened":
+            if "department" in body and m.type in OPENING:
                 accounts[body["case_no"]] = {"department": body["department"]}
                 opened.add(body["case_no"])
                 continue

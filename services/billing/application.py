@@ -110,9 +110,10 @@ class FeeLedger(IngestingApplication[FeeAccount]):
             raise Forbidden(f"terminal {actor.terminal_id} serves another department")
         account = uow.find(account_id(case_no), FeeAccount)
         if account is None:
-            account = FeeAccount(case_no, department)
+            account = FeeAccount.open(case_no, department, lines, stamp)
             uow.add(account)
-        account.assess(lines, stamp)
+        else:
+            account.assess(lines, stamp)
         return account
 
     def _pay(self, case_no: str, args: dict[str, Any], stamp: Stamp, uow: UnitOfWork) -> Aggregate:
@@ -123,7 +124,7 @@ class FeeLedger(IngestingApplication[FeeAccount]):
         if uow.find(receipt_id(receipt_no), Receipt) is not None:
             raise ReceiptExists(f"receipt {receipt_no} was already issued")
         account.pay(**args, stamp=stamp)
-        receipt = Receipt(
+        receipt = Receipt.issue(
             case_no=case_no,
             department=account.department,
             fee_codes=list(account.fee_codes),

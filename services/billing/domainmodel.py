@@ -89,14 +89,46 @@ class FeeAccount(FlatState, Aggregate):
     def create_id(case_no: str, **_: Any) -> UUID:
         return account_id(case_no)
 
-    @event("Opened")
-    def __init__(self, case_no: str, department: str) -> None:
+    class Opened(Aggregate.Created):
+        """An account opened by the case's first assessment, whose lines it carries."""
+
+        case_no: str
+        department: str
+        lines: list[dict[str, Any]]
+        stamp: Stamp | None
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # Until December 2026 an account was opened empty, and assessed by the next event.
+            state["lines"], state["stamp"] = [], None
+
+    @event(Opened)
+    def __init__(
+        self,
+        case_no: str,
+        department: str,
+        lines: list[dict[str, Any]] | None = None,
+        stamp: Stamp | None = None,
+    ) -> None:
         self.case_no = case_no
         self.department = department
         self.fee_codes: list[str] = []
         self.assessed = ZERO
         self.paid = ZERO
         self.refunded = ZERO
+        self._add_lines(lines or [])
+
+    @classmethod
+    def open(
+        cls, case_no: str, department: str, lines: list[dict[str, Any]], stamp: Stamp
+    ) -> FeeAccount:
+        """The account of a case's first assessment, in one event: an account opened and then
+        assessed was two, a quarter of what billing stored for a fee assessed and paid."""
+        # Named arguments straight to the event: see ``pay``.
+        return cls._create(
+            cls.Opened, case_no=case_no, department=department, lines=lines, stamp=stamp
+        )
 
     @property
     def due(self) -> Decimal:
@@ -117,6 +149,9 @@ class FeeAccount(FlatState, Aggregate):
 
     @event("Assessed")
     def _assessed(self, lines: list[dict[str, Any]], stamp: Stamp) -> None:
+        self._add_lines(lines)
+
+    def _add_lines(self, lines: list[dict[str, Any]]) -> None:
         self.assessed += sum((Decimal(line["amount"]) for line in lines), ZERO)
         self.fee_codes += [
             c for c in (line["fee_code"] for line in lines) if c not in self.fee_codes
@@ -127,7 +162,18 @@ class FeeAccount(FlatState, Aggregate):
     ) -> None:
         """Take a payment against the assessment (缴费)."""
         self.check_payable(amount)
-        self._paid(receipt_no, amount, method, cashier_window, stamp)
+        # ``trigger_event`` with named arguments, not a call of ``_paid``: the library's
+        # decorated call matches the arguments to the method's and the event's parameters
+        # first, 7.4 against 4.8 µs an event here, and every payment triggers two (the
+        # receipt's: ``Receipt.issue``).
+        self.trigger_event(
+            self.Paid,  # type: ignore[attr-defined]
+            receipt_no=receipt_no,
+            amount=amount,
+            method=method,
+            cashier_window=cashier_window,
+            stamp=stamp,
+        )
 
     @event("Paid")
     def _paid(
@@ -176,6 +222,32 @@ class Receipt(FlatState, Aggregate):
         self.refunded = ZERO
         self.paid_at = stamp.occurred_at
         self.remitted_by: str | None = None
+
+    @classmethod
+    def issue(
+        cls,
+        receipt_no: str,
+        case_no: str,
+        department: str,
+        fee_codes: list[str],
+        amount: Decimal,
+        method: str,
+        cashier_window: str,
+        stamp: Stamp,
+    ) -> Receipt:
+        """The receipt of a payment (named arguments straight to the event: see
+        ``FeeAccount.pay``)."""
+        return cls._create(
+            cls.Issued,  # type: ignore[attr-defined]
+            receipt_no=receipt_no,
+            case_no=case_no,
+            department=department,
+            fee_codes=fee_codes,
+            amount=amount,
+            method=method,
+            cashier_window=cashier_window,
+            stamp=stamp,
+        )
 
     @property
     def net(self) -> Decimal:

@@ -50,10 +50,6 @@ def internal_topics() -> frozenset[str]:
     )
 
 
-_LIBRARY_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
-_DERIVED_FIELDS = {"owed_back"}  # worked out by billing, not posted
-
-
 def command_arguments(event: BaseModel) -> dict[str, Any]:
     """The domain arguments a posted money event carries (enums as text, lines as dicts)."""
     return {name: domain_value(getattr(event, name)) for name in FIELDS[event.type]}  # type: ignore[attr-defined]
@@ -61,7 +57,7 @@ def command_arguments(event: BaseModel) -> dict[str, Any]:
 
 def contract_type(domain_event: Any) -> str:
     """The contract's type of a recording event, or ``billing.<aggregate>.<event>`` otherwise."""
-    found = TYPES.get(type(domain_event))
+    found = _recorded_type(domain_event)
     if found is not None:
         return found
     owner, name = type(domain_event).__qualname__.split(".")[-2:]
@@ -70,18 +66,35 @@ def contract_type(domain_event: Any) -> str:
 
 def is_contract_event(domain_event: Any) -> bool:
     """Whether the stored event records a posted money event."""
-    return type(domain_event) in TYPES
+    return _recorded_type(domain_event) is not None
 
 
 def to_contract(domain_event: Any) -> dict[str, Any]:
     """The contract's fields of a stored event that records a posted money event."""
-    kind = TYPES[type(domain_event)]
-    fields = {
-        k: v for k, v in vars(domain_event).items() if k not in _LIBRARY_FIELDS | _DERIVED_FIELDS
-    }
-    stamp: Stamp = fields.pop("stamp")
+    kind = _recorded_type(domain_event)
+    assert kind is not None, domain_event
+    stamp: Stamp = domain_event.stamp
     body: dict[str, Any] = {"event_id": stamp.event_id, "type": kind}
     if stamp.case_no is not None:
         body["case_no"] = stamp.case_no
     body |= {"occurred_at": stamp.occurred_at, "staff_id": stamp.staff_id}
-    return body | fields
+    return body | {name: getattr(domain_event, name) for name in FIELDS[kind]}
+
+
+def to_logged(domain_event: Any) -> dict[str, Any]:
+    """A recording event as billing's log carries it: the contract's fields, and for the
+    assessment that opened an account, the account's department too, which the fee ledger
+    attributes the case's money by (accounts opened until December 2026 said it in an event
+    of their own, ``billing.feeaccount.opened``)."""
+    body = to_contract(domain_event)
+    if type(domain_event) is FeeAccount.Opened:
+        body["department"] = domain_event.department
+    return body
+
+
+def _recorded_type(domain_event: Any) -> str | None:
+    found = TYPES.get(type(domain_event))
+    if found is None and type(domain_event) is FeeAccount.Opened:
+        # An account opened by its first assessment records it (one opened empty does not).
+        return "fee.assessed" if domain_event.stamp is not None else None
+    return found
