@@ -220,7 +220,9 @@ class IngestingApplication(Application[UUID], Generic[A]):
         """Record several independent batches in one transaction (group commit)."""
         recorded_at = datetime.now(UTC)
         ids = [p.event.event_id for batch in batches for p in batch]
-        loads = sorted({i for b in batches for p in b for i in self.prefetch_ids(p)})
+        # In order of first mention, not sorted: sorting a thousand UUIDs compares them in
+        # Python (0.5 ms a group here), and the queries do not care.
+        loads = list(dict.fromkeys(i for b in batches for p in b for i in self.prefetch_ids(p)))
         # Which ids are known, and each aggregate's last stored version: one round trip.
         known, versions = self.recorder.select_known(ids, loads)  # type: ignore[attr-defined]
         self._drop_stale(loads, versions)
