@@ -42,12 +42,11 @@ class FeeLedger(Projection):
     }
 
     def apply(self, cur: Cursor, messages: Sequence[Message]) -> None:
-        accounts = self._load(
-            cur,
-            "accounts",
-            "case_no",
-            {m.body["case_no"] for m in messages if m.type in {"fee.paid", "fee.refunded"}},
-        )
+        # Not the accounts this batch opens: a fee is usually paid in the request that
+        # assessed it, and asking for 250 accounts that do not exist yet was a query a batch.
+        opening = {m.body["case_no"] for m in messages if _opens(m)}
+        paying = {m.body["case_no"] for m in messages if m.type in {"fee.paid", "fee.refunded"}}
+        accounts = self._load(cur, "accounts", "case_no", paying - opening)
         receipts = self._load(
             cur, "receipts", "receipt_no", {r for m in messages for r in _receipts_named(m)}
         )
@@ -60,7 +59,7 @@ class FeeLedger(Projection):
         moved: set[str] = set()
         for m in messages:
             body = m.body
-            if "department" in body and m.type in OPENING:
+            if _opens(m):
                 accounts[body["case_no"]] = {"department": body["department"]}
                 opened.add(body["case_no"])
                 continue
@@ -142,6 +141,10 @@ class FeeLedger(Projection):
                 for old in [existing[day, department]]
             ],
         )
+
+
+def _opens(m: Message) -> bool:
+    return m.type in OPENING and "department" in m.body
 
 
 def _receipts_named(m: Message) -> list[str]:
