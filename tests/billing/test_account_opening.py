@@ -13,6 +13,7 @@ from hall.followers import billing_log
 from hall.runtime import Hall
 from projections.completion import Completion
 from projections.fee_ledger import FeeLedger
+from projections.sources import Message
 from services.billing.domainmodel import FeeAccount, account_id
 from services.billing.translate import contract_type
 from services.stamp import Stamp
@@ -95,5 +96,5 @@ def _store_old_account(hall: Hall, case_no: str, department: str, amount: str) -
     hall.billing.recorder.insert_events([old, mapper.to_stored_event(assessment)])
 
 
-def _log(hall: Hall) -> list:  # type: ignore[type-arg]
+def _log(hall: Hall) -> list[Message]:
     return billing_log(hall.billing, internal=False).read("billing", 0, 1000)
