@@ -12,6 +12,7 @@ import os
 import threading
 import time
 import uuid
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -34,19 +35,24 @@ def stored_state_length(url: str, schema: str, table: str = "intake_events") -> 
     return int(row[0]) if row and row[0] else 600
 
 
+def create_rows_table(conn: psycopg.Connection[Any], table: sql.Identifier) -> None:
+    """A table shaped like the library's stored events (no hall keys, no lock)."""
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
+            " topic text, state bytea, notification_id bigserial,"
+            " PRIMARY KEY (originator_id, originator_version))"
+        ).format(table)
+    )
+    conn.execute(sql.SQL("CREATE UNIQUE INDEX ON {} (notification_id)").format(table))
+
+
 def raw_inserts(url: str, schema: str, count: int, clients: int, state_length: int) -> Phase:
     """Insert ``count`` rows, one transaction each, from ``clients`` threads (a connection each)."""
     phase = Phase(f"(c) raw INSERT+COMMIT, {clients} connections", clients)
     table = sql.Identifier(schema, "bench_raw")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL(
-                "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
-                " topic text, state bytea, notification_id bigserial,"
-                " PRIMARY KEY (originator_id, originator_version))"
-            ).format(table)
-        )
-        conn.execute(sql.SQL("CREATE UNIQUE INDEX ON {} (notification_id)").format(table))
+        create_rows_table(conn, table)
     insert = sql.SQL(
         "INSERT INTO {} (originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)"
     ).format(table)

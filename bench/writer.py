@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ import psycopg
 from fastapi.testclient import TestClient
 from psycopg import sql
 
+from bench.baseline import create_rows_table
 from bench.load import MONEY_WALK, WALK, _events
 from events import content_digest, parse_event
 from hall import collector
@@ -72,8 +73,8 @@ class Clock:
     """Wall time and this thread's CPU per label, from wrapped methods."""
 
     def __init__(self) -> None:
-        self.wall: Counter[str] = Counter()
-        self.cpu: Counter[str] = Counter()
+        self.wall: defaultdict[str, float] = defaultdict(float)
+        self.cpu: defaultdict[str, float] = defaultdict(float)
 
     def wrap(self, owner: Any, method: str, label: str) -> None:
         inner: Callable[..., Any] = getattr(owner, method)
@@ -89,7 +90,7 @@ class Clock:
         setattr(owner, method, timed)  # on the instance: the class stays as it was
 
 
-def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[int]]:
+def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[list[int]]]:
     """Record the batches; returns the clock, the events recorded, and each batch's rows'
     state lengths (for the baseline)."""
     walk = MONEY_WALK if args.money else WALK
@@ -108,15 +109,15 @@ def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[int]]:
     clock = Clock()
     for label, owner, method in STEPS:
         clock.wrap(owners[owner], method, label)
-    lengths: list[int] = []
-    insert: Callable[..., Any] = app.recorder.insert_events  # type: ignore[attr-defined]
+    lengths: list[list[int]] = []
+    recorder: Any = app.recorder
+    insert: Callable[..., Any] = recorder.insert_events
 
     def noting(stored: Any, **kwargs: Any) -> Any:
-        lengths.extend(len(e.state) for e in stored)
-        lengths.append(-1)  # a batch's end
+        lengths.append([len(e.state) for e in stored])
         return insert(stored, **kwargs)
 
-    app.recorder.insert_events = noting  # type: ignore[attr-defined]
+    recorder.insert_events = noting
     collector.settle()
     for body in bodies:
         wall, cpu = time.perf_counter(), time.thread_time()
@@ -130,29 +131,16 @@ def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[int]]:
     return clock, sum(len(b) for b in bodies), lengths
 
 
-def baseline(url: str, schema: str, lengths: list[int]) -> float:
+def baseline(url: str, schema: str, lengths: list[list[int]]) -> float:
     """Seconds psycopg takes to insert rows of these lengths, one transaction per batch."""
     table = sql.Identifier(schema, "bench_rows")
     insert = sql.SQL(
         "INSERT INTO {} (originator_id, originator_version, topic, state) "
         "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[])"
     ).format(table)
-    batches: list[list[int]] = [[]]
-    for length in lengths:
-        if length < 0:
-            batches.append([])
-        else:
-            batches[-1].append(length)
-    rows = [[(uuid.uuid4(), 1, "bench", os.urandom(n)) for n in b] for b in batches if b]
+    rows = [[(uuid.uuid4(), 1, "bench", os.urandom(n)) for n in batch] for batch in lengths]
     with psycopg.connect(url) as conn:
-        conn.execute(
-            sql.SQL(
-                "CREATE TABLE {} (originator_id uuid NOT NULL, originator_version bigint NOT NULL,"
-                " topic text, state bytea, notification_id bigserial,"
-                " PRIMARY KEY (originator_id, originator_version))"
-            ).format(table)
-        )
-        conn.execute(sql.SQL("CREATE UNIQUE INDEX ON {} (notification_id)").format(table))
+        create_rows_table(conn, table)
         conn.commit()
         start = time.perf_counter()
         for batch in rows:

@@ -224,30 +224,10 @@ class Receipt(FlatState, Aggregate):
         self.remitted_by: str | None = None
 
     @classmethod
-    def issue(
-        cls,
-        receipt_no: str,
-        case_no: str,
-        department: str,
-        fee_codes: list[str],
-        amount: Decimal,
-        method: str,
-        cashier_window: str,
-        stamp: Stamp,
-    ) -> Receipt:
-        """The receipt of a payment (named arguments straight to the event: see
-        ``FeeAccount.pay``)."""
-        return cls._create(
-            cls.Issued,  # type: ignore[attr-defined]
-            receipt_no=receipt_no,
-            case_no=case_no,
-            department=department,
-            fee_codes=fee_codes,
-            amount=amount,
-            method=method,
-            cashier_window=cashier_window,
-            stamp=stamp,
-        )
+    def issue(cls, **fields: Any) -> Receipt:
+        """The receipt of a payment, with ``__init__``'s fields, named: they go straight to the
+        event (see ``FeeAccount.pay``)."""
+        return cls._create(cls.Issued, **fields)  # type: ignore[attr-defined]
 
     @property
     def net(self) -> Decimal:
