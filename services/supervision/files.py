@@ -45,18 +45,29 @@ class File(Aggregate):
         return file_id(ref)
 
     class Opened(Aggregate.Created):
-        """A file opened, with the facts noted before anything else was recorded on it."""
+        """A file opened, with the facts noted before anything else was recorded on it, and
+        its first judgement if that came before anything else too."""
 
         ref: str
         facts: list[Mapping[str, Any]]
-        class_version = 2
+        judgement: dict[str, Any] | None
+        class_version = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["facts"] = []  # opened empty, as every file was until December 2026
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["judgement"] = None  # judged by an event of its own, as until December 2026
+
     @event(Opened)
-    def __init__(self, ref: str, facts: list[Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        ref: str,
+        facts: list[Mapping[str, Any]] | None = None,
+        judgement: dict[str, Any] | None = None,
+    ) -> None:
         self.ref = ref
         kind, _, key = ref.partition(":")
         self.kind = kind
@@ -66,11 +77,14 @@ class File(Aggregate):
         self.next_at: datetime | None = None  # when it is on the agenda to be judged again
         for fact in facts or ():
             self.facts.absorb(fact)
+        if judgement:  # independent of the facts: the order of the two does not matter
+            self._apply_judgement(**judgement)
 
     @classmethod
     def open(cls, ref: str) -> File:
-        """A new file, whose first facts will travel in its opening event."""
-        return cls(ref, facts=[])
+        """A new file, whose first facts and first judgement will travel in its opening
+        event (both empty until then)."""
+        return cls(ref, facts=[], judgement={})
 
     def note(self, fact: Mapping[str, Any]) -> None:
         """Remember a fact.  The facts noted one after another, with nothing else recorded
@@ -97,11 +111,32 @@ class File(Aggregate):
         """One fact, as stored until December 2026: still replayed."""
         self.facts.absorb(fact)
 
-    @event("Judged")
     def judged(
         self, raised: dict[str, str], cleared: list[str], next_at: datetime | None = None
     ) -> None:
-        """Findings raised for new flags, flags that no longer hold, when to look again."""
+        """Findings raised for new flags, flags that no longer hold, when to look again.
+
+        A file opened in this transaction and judged before anything else was recorded on it
+        keeps the judgement in its opening event: every new case's and receipt's file is
+        judged as it opens (its next look on the agenda), and a ``Judged`` event each was
+        two in five of what supervision stored."""
+        pending = self.pending_events[-1] if self.pending_events else None
+        if isinstance(pending, File.Opened) and pending.judgement == {}:
+            # Not yet stored: it carries the judgement, and the state takes it as replay will.
+            pending.judgement.update(raised=dict(raised), cleared=list(cleared), next_at=next_at)
+            self._apply_judgement(raised, cleared, next_at)
+        else:
+            self._judged(raised, cleared, next_at)
+
+    @event("Judged")
+    def _judged(
+        self, raised: dict[str, str], cleared: list[str], next_at: datetime | None = None
+    ) -> None:
+        self._apply_judgement(raised, cleared, next_at)
+
+    def _apply_judgement(
+        self, raised: dict[str, str], cleared: list[str], next_at: datetime | None
+    ) -> None:
         self.next_at = next_at
         for key, ident in raised.items():
             self.held[key] = ident
