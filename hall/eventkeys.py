@@ -29,10 +29,12 @@ from services.ingest import EventKey
 
 @dataclass(frozen=True)
 class KnownEvent:
-    """A previously recorded event id, its content digest and its log position."""
+    """A recorded key (an event id, or another key a decision claimed: a receipt number), its
+    digest, and the log position and aggregate of the event that claimed it."""
 
     digest: str
     position: int
+    originator_id: UUID
 
 
 class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -66,14 +68,17 @@ class KeyedSQLiteRecorder(SQLiteApplicationRecorder):
             for chunk in _chunks(event_ids, 500):
                 marks = ",".join("?" * len(chunk))
                 c.execute(
-                    f"SELECT k.event_id, k.digest, e.rowid AS position FROM event_keys k "  # noqa: S608
+                    f"SELECT k.event_id, k.digest, e.rowid AS position, k.originator_id "  # noqa: S608
+                    f"FROM event_keys k "
                     f"JOIN {self.events_table_name} e ON e.originator_id = k.originator_id "
                     f"AND e.originator_version = k.originator_version "
                     f"WHERE k.event_id IN ({marks})",
                     [i.hex for i in chunk],
                 )
                 for row in c.fetchall():
-                    found[UUID(row["event_id"])] = KnownEvent(row["digest"], row["position"])
+                    found[UUID(row["event_id"])] = KnownEvent(
+                        row["digest"], row["position"], UUID(row["originator_id"])
+                    )
         return found
 
     def select_known(
@@ -198,7 +203,7 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
         # scanned whole too (see ``PostgresEvents._select_aggregates``; ``OFFSET 0`` keeps each
         # subquery a probe).
         self._select_keys = SQL(
-            "SELECT k.event_id, k.digest, e.notification_id "
+            "SELECT k.event_id, k.digest, e.notification_id, k.originator_id "
             "FROM unnest(%b::uuid[]) AS asked(event_id) "
             "CROSS JOIN LATERAL (SELECT * FROM {0}.{1} WHERE event_id = asked.event_id OFFSET 0) k "
             "CROSS JOIN LATERAL (SELECT notification_id FROM {0}.{2} WHERE originator_id = "
@@ -276,7 +281,9 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
                 versions.execute(self._select_versions, (list(originator_ids),), prepare=False)
             pipeline.sync()
             known = {
-                row["event_id"]: KnownEvent(row["digest"], row["notification_id"])
+                row["event_id"]: KnownEvent(
+                    row["digest"], row["notification_id"], row["originator_id"]
+                )
                 for row in (keys.fetchall() if event_ids else ())
             }
             last = {

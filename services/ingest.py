@@ -8,7 +8,9 @@ handles everything the contract promises around it:
   of its batch, because each batch works on private copies of the aggregates it touches;
 - an event id seen before is a duplicate when its content digest matches, a conflict otherwise;
 - all accepted batches of a group are saved by ONE ``save()`` (group commit), with their event
-  ids written to the keys table in that same transaction.
+  ids written to the keys table in that same transaction;
+- a decision may claim other keys in that table (billing's receipt numbers, unique hall-wide):
+  a claimed key names the event that claimed it, and is seen by every later decision.
 """
 
 from __future__ import annotations
@@ -95,6 +97,9 @@ class UnitOfWork:
         self.versions: dict[UUID, int] = {}  # last stored versions (prefetched), see ``_current``
         self.reads: dict[UUID, Aggregate | None] = {}
         self.prepared: Any = None  # the application's lookups for the group (``prepare``)
+        self.keys: dict[UUID, Any] = {}  # stored keys asked for (``prefetch_keys``): their rows
+        self.claimed: dict[UUID, tuple[str, Any]] = {}  # key -> (digest, event), by this group
+        self._claiming: dict[UUID, tuple[str, Any]] = {}  # the same, by the batch deciding
 
     def get(self, aggregate_id: UUID, cls: type[A]) -> A:
         """The aggregate as this batch sees it (its own changes included)."""
@@ -158,6 +163,20 @@ class UnitOfWork:
     def add(self, aggregate: Aggregate) -> None:
         self.touched[aggregate.id] = aggregate
 
+    def claim(self, key: UUID, digest: str, aggregate: Aggregate) -> None:
+        """Claim ``key`` for the event ``aggregate`` has just triggered: the key's row names
+        that event, and is written with it or not at all."""
+        self._claiming[key] = (digest, aggregate.pending_events[-1])
+
+    def key_owner(self, key: UUID) -> UUID | None:
+        """The aggregate whose event claimed ``key`` (stored, or claimed by this group), or
+        None if it is free.  Only keys the application prefetched are known as stored."""
+        claimed = self._claiming.get(key) or self.claimed.get(key)
+        if claimed is not None:
+            return claimed[1].originator_id  # type: ignore[no-any-return]
+        stored = self.keys.get(key)
+        return stored.originator_id if stored is not None else None
+
     def commit_batch(self) -> None:
         for aggregate_id, aggregate in self.touched.items():
             changes = aggregate.collect_events()
@@ -165,9 +184,12 @@ class UnitOfWork:
                 self.events.extend(changes)
                 self.committed[aggregate_id] = aggregate
         self.touched = {}
+        self.claimed.update(self._claiming)
+        self._claiming = {}
 
     def rollback_batch(self) -> None:
         self.touched = {}
+        self._claiming = {}
 
 
 @dataclass(frozen=True)
@@ -202,6 +224,11 @@ class IngestingApplication(Application[UUID], Generic[A]):
         """Aggregates a posted event will load: one query per group tells which don't exist."""
         return []
 
+    def prefetch_keys(self, posted: Posted) -> list[UUID]:
+        """Keys other than event ids that deciding a posted event will look up
+        (``UnitOfWork.key_owner``): asked in the group's first query with the event ids."""
+        return []
+
     def decide(self, posted: Posted, stamp: Stamp, uow: UnitOfWork) -> Aggregate:
         """Apply one posted event; return the aggregate that now holds its new event."""
         raise NotImplementedError
@@ -219,17 +246,21 @@ class IngestingApplication(Application[UUID], Generic[A]):
     def record_group(self, batches: Sequence[Sequence[Posted]]) -> list[Outcome]:
         """Record several independent batches in one transaction (group commit)."""
         recorded_at = datetime.now(UTC)
-        ids = [p.event.event_id for batch in batches for p in batch]
+        everyone = [p for batch in batches for p in batch]
+        ids = [p.event.event_id for p in everyone]
         # In order of first mention, not sorted: sorting a thousand UUIDs compares them in
         # Python (0.5 ms a group here), and the queries do not care.
-        loads = list(dict.fromkeys(i for b in batches for p in b for i in self.prefetch_ids(p)))
-        # Which ids are known, and each aggregate's last stored version: one round trip.
-        known, versions = self.recorder.select_known(ids, loads)  # type: ignore[attr-defined]
+        loads = list(dict.fromkeys(i for p in everyone for i in self.prefetch_ids(p)))
+        other_keys = list(dict.fromkeys(k for p in everyone for k in self.prefetch_keys(p)))
+        # Which ids and keys are known, and each aggregate's last stored version: one round trip.
+        recorder: Any = self.recorder
+        known, versions = recorder.select_known([*ids, *other_keys], loads)
         self._drop_stale(loads, versions)
         uow = UnitOfWork(self)
+        uow.keys = {k: known[k] for k in other_keys if k in known}
         uow.absent = set(loads) - versions.keys()
         uow.versions = versions
-        uow.prepared = self.prepare([p for batch in batches for p in batch])
+        uow.prepared = self.prepare(everyone)
         new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
         decided: list[_Accepted | Rejection] = []
         for batch in batches:
@@ -244,7 +275,7 @@ class IngestingApplication(Application[UUID], Generic[A]):
         if uow.events:
             keys = [
                 EventKey(eid, digest, ev.originator_id, ev.originator_version)
-                for eid, (digest, ev) in new.items()
+                for eid, (digest, ev) in [*new.items(), *uow.claimed.items()]
             ]
             try:
                 # The event store directly, not ``save()``: save checks every object against

@@ -19,6 +19,7 @@ from services.billing.domainmodel import (
     CaseNotFound,
     FeeAccount,
     FeeNotAssessed,
+    Payment,
     Receipt,
     ReceiptExists,
     Remittance,
@@ -40,6 +41,7 @@ from services.stamp import Stamp
 
 T = TypeVar("T")
 RETRIES = 3
+RECEIPT_KEY = "receipt"  # the digest of a receipt number's key row: no content to compare
 
 
 class FeeLedger(IngestingApplication[FeeAccount]):
@@ -75,7 +77,15 @@ class FeeLedger(IngestingApplication[FeeAccount]):
         ids = [account_id(event.case_no)]
         if event.type == "fee.assessed":
             return ids
+        # The receipt too: one paid until December 2026 is an aggregate from its payment on.
         return [*ids, receipt_id(event.receipt_no), day_id(china_date(event.occurred_at))]
+
+    def prefetch_keys(self, posted: Posted) -> list[UUID]:
+        # Receipt numbers: a payment claims its own, and names the account that holds it.
+        event: Any = posted.event
+        if event.type == "remittance.made":
+            return list(map(receipt_id, event.receipts))
+        return [receipt_id(event.receipt_no)] if event.type != "fee.assessed" else []
 
     def prepare(self, posted: Sequence[Posted]) -> dict[str, str | None]:
         """The departments of the cases whose fees the group assesses, asked all at once: a
@@ -121,17 +131,11 @@ class FeeLedger(IngestingApplication[FeeAccount]):
         account = uow.find(account_id(case_no), FeeAccount)
         if account is None:
             raise FeeNotAssessed(f"no fee was assessed for case {case_no}")
-        if uow.find(receipt_id(receipt_no), Receipt) is not None:
+        key = receipt_id(receipt_no)
+        if uow.key_owner(key) is not None or uow.find(key, Receipt) is not None:
             raise ReceiptExists(f"receipt {receipt_no} was already issued")
         account.pay(**args, stamp=stamp)
-        receipt = Receipt.issue(
-            case_no=case_no,
-            department=account.department,
-            fee_codes=list(account.fee_codes),
-            **args,
-            stamp=stamp,
-        )
-        uow.add(receipt)
+        uow.claim(key, RECEIPT_KEY, account)
         day = self._day(uow, china_date(stamp.occurred_at))
         day.paid(receipt_no)
         if day.awaiting == 1:  # the day's first open receipt: the day opens
@@ -141,7 +145,7 @@ class FeeLedger(IngestingApplication[FeeAccount]):
     def _refund(
         self, case_no: str, args: dict[str, Any], stamp: Stamp, uow: UnitOfWork
     ) -> Aggregate:
-        receipt = uow.find(receipt_id(args["receipt_no"]), Receipt)
+        receipt = self._receipt(uow, args["receipt_no"])
         if receipt is None:
             raise UnknownReceipt(f"receipt {args['receipt_no']} was never issued")
         receipt.check_case(case_no)
@@ -159,7 +163,7 @@ class FeeLedger(IngestingApplication[FeeAccount]):
             raise RemittanceExists(f"batch {batch_no} was already remitted")
         receipts = []
         for receipt_no in args["receipts"]:
-            receipt = uow.find(receipt_id(receipt_no), Receipt)
+            receipt = self._receipt(uow, receipt_no)
             if receipt is None:
                 raise UnknownReceipt(f"receipt {receipt_no} of batch {batch_no} was never issued")
             receipt.check_not_remitted()
@@ -175,6 +179,20 @@ class FeeLedger(IngestingApplication[FeeAccount]):
             if awaiting:
                 self._settle(uow, receipt)
         return remittance
+
+    def _receipt(self, uow: UnitOfWork, receipt_no: str) -> Receipt | None:
+        """The receipt money moves against: created from its account's payment the first time."""
+        key = receipt_id(receipt_no)
+        found = uow.find(key, Receipt)
+        if found is not None:
+            return found
+        owner = uow.key_owner(key)
+        if owner is None:
+            return None
+        account = uow.get(owner, FeeAccount)
+        found = Receipt.of(account.payments[receipt_no])
+        uow.add(found)
+        return found
 
     def _day(self, uow: UnitOfWork, day: date) -> Day:
         found = uow.find(day_id(day), Day)
@@ -247,21 +265,39 @@ class FeeLedger(IngestingApplication[FeeAccount]):
 
     def receipt(self, receipt_no: str, now: datetime | None = None) -> dict[str, Any]:
         """One receipt: payment, refunds, remittance, deadline."""
-        events: list[Any] = list(self.events.get(receipt_id(receipt_no)))
-        if not events:
+        story = self._stories([receipt_no]).get(receipt_no)
+        if story is None:
             raise NotFound(f"receipt {receipt_no} is not known")
-        deadline = self.deadline.due(events[0].stamp.occurred_at, self.calendar)
-        return receipt_view(events, deadline, now or datetime.now(UTC))
+        deadline = self.deadline.due(story[0].stamp.occurred_at, self.calendar)
+        return receipt_view(story, deadline, now or datetime.now(UTC))
 
     def movements_on(self, day: date) -> list[Movement]:
         """Every movement of money on one China date, receipt by receipt."""
         moved, _ = receipts_of_day(self.events.get(day_id(day)))
-        found: list[Movement] = []
-        for receipt_no in moved:
-            found += [
-                m for m in movements(list(self.events.get(receipt_id(receipt_no)))) if m.day == day
-            ]
-        return found
+        stories = self._stories(moved)
+        return [m for receipt_no in moved for m in movements(stories[receipt_no]) if m.day == day]
+
+    def _stories(self, receipt_nos: Sequence[str]) -> dict[str, list[Any]]:
+        """Each receipt's events, or its payment alone (a ``Payment``) while no money moved
+        against it since; receipts never paid are left out."""
+        stories: dict[str, list[Any]] = {
+            n: list(self.events.get(receipt_id(n))) for n in receipt_nos
+        }
+        payments = self.payments([n for n, story in stories.items() if not story])
+        return {n: story or [payments[n]] for n, story in stories.items() if story or n in payments}
+
+    def payments(self, receipt_nos: Sequence[str]) -> dict[str, Payment]:
+        """The payments of these receipts as their accounts remember them, read in two queries
+        (the receipt numbers' keys name the accounts).  Receipts paid until December 2026 have
+        no key, and are found as aggregates instead."""
+        if not receipt_nos:
+            return {}
+        keys = [receipt_id(n) for n in receipt_nos]
+        known, _ = self.recorder.select_known(keys, [])  # type: ignore[attr-defined]
+        owners = {k.originator_id for k in known.values()}
+        accounts = self.find_many(list(owners), FeeAccount)
+        held = {no: p for a in accounts for no, p in a.payments.items()}
+        return {n: held[n] for n in receipt_nos if n in held}
 
     def ledger(self, day: date) -> dict[str, Any]:
         """The day's cash book (日记账)."""
@@ -270,11 +306,13 @@ class FeeLedger(IngestingApplication[FeeAccount]):
     def unremitted(self, as_of: datetime) -> dict[str, Any]:
         """Receipts paid and not remitted past their deadline at ``as_of``."""
         open_days = self.find(OPEN_DAYS_ID, OpenDays)
-        overdue: list[tuple[Receipt, datetime]] = []
+        overdue: list[tuple[Receipt | Payment, datetime]] = []
         for day in open_days.days if open_days is not None else {}:
             _, awaiting = receipts_of_day(self.events.get(day_id(date.fromisoformat(day))))
+            payments = self.payments(awaiting)
             for receipt_no in awaiting:
-                receipt = self.find(receipt_id(receipt_no), Receipt)
+                # The aggregate first: once money moved against the receipt, it holds its net.
+                receipt = self.find(receipt_id(receipt_no), Receipt) or payments.get(receipt_no)
                 assert receipt is not None
                 deadline = self.deadline.due(receipt.paid_at, self.calendar)
                 if receipt.paid_at <= as_of and deadline < as_of:

@@ -1,6 +1,7 @@
 """What people see of billing, folded from stored events (never from aggregate state).
 
-A receipt's events tell its whole story: issued (paid), refunded, remitted.  The day's cash book
+A receipt's events tell its whole story: issued (paid), refunded, remitted; until money moves
+against it after its payment, the payment its account remembers is that story.  The day's cash book
 and its reconciliation are the movements of the receipts a ``Day`` index lists.
 """
 
@@ -14,7 +15,7 @@ from uuid import UUID
 
 from events.amounts import format_amount
 from services.billing.clock import CHINA, china_date
-from services.billing.domainmodel import ZERO, Receipt
+from services.billing.domainmodel import ZERO, Payment, Receipt
 from services.stamp import Stamp
 
 KINDS = ("paid", "refunded", "remitted")
@@ -64,7 +65,8 @@ class Movement:
 
 
 def movements(receipt_events: list[Any]) -> list[Movement]:
-    """Every movement of one receipt, in order, from its stored events."""
+    """Every movement of one receipt, in order, from its stored events (or from its payment
+    alone, a ``Payment``, while nothing moved against it since)."""
     issued = receipt_events[0]
     stamp: Stamp = issued.stamp
     same = {
@@ -154,7 +156,9 @@ def ledger_view(day: date, rows: list[Movement]) -> dict[str, Any]:
 
 
 def unremitted_view(
-    as_of: datetime, rule: dict[str, object], overdue: list[tuple[Receipt, datetime]]
+    as_of: datetime,
+    rule: dict[str, object],
+    overdue: list[tuple[Receipt | Payment, datetime]],
 ) -> dict[str, Any]:
     """Receipts paid and not remitted past their deadline, one by one and per department."""
     per_department: dict[str, list[Decimal]] = {}

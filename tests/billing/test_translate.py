@@ -37,12 +37,15 @@ def test_bookkeeping_events_have_internal_type_names(desk: Desk, hall: Hall) -> 
     case_no = accepted_case(desk)
     pay = paid(case_no, "80.00")
     desk.record(assessed(case_no, "80.00"), pay, by="CASHIER")
+    desk.record(refunded(case_no, pay["receipt_no"], "1.00"), by="CASHIER")
 
     account = [contract_type(e) for e in hall.billing.events.get(account_id(case_no))]
     receipt = [contract_type(e) for e in hall.billing.events.get(receipt_id(pay["receipt_no"]))]
 
-    assert account == ["fee.assessed", "fee.paid"]  # the first assessment opened the account
-    assert receipt == ["billing.receipt.issued"]
+    # the first assessment opened the account
+    assert account == ["fee.assessed", "fee.paid", "fee.refunded"]
+    # the refund created the receipt, issued as it was paid
+    assert receipt == ["billing.receipt.issued", "billing.receipt.refunded"]
 
 
 def _canonical(body: dict[str, Any]) -> str:

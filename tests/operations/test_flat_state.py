@@ -9,6 +9,7 @@ checked here, so a new attribute that breaks the rule fails a test instead of a 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,9 @@ IMMUTABLE = (type(None), str, int, float, bool, Decimal, UUID, datetime, date, t
 def immutable(value: Any) -> bool:
     if isinstance(value, tuple | frozenset):
         return all(immutable(v) for v in value)
+    if dataclasses.is_dataclass(value) and type(value).__dataclass_params__.frozen:  # type: ignore[attr-defined]
+        # e.g. the stamps of an account's payments: frozen, as their fields' values must be
+        return all(immutable(getattr(value, f.name)) for f in dataclasses.fields(value))
     return isinstance(value, IMMUTABLE)
 
 
