@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
+from services.nameids import name_uuid
 
-ACCESS_NAMESPACE = uuid5(NAMESPACE_URL, "hall:access")
+ACCESS_NAMESPACE = name_uuid(NAMESPACE_URL, "hall:access")
 ROLES = ("window", "cashier", "supervisor", "auditor", "admin")
 
 
@@ -32,11 +33,11 @@ def token_hash(token: str) -> str:
 
 
 def terminal_id_of(terminal_id: str) -> UUID:
-    return uuid5(ACCESS_NAMESPACE, f"terminal:{terminal_id}")
+    return name_uuid(ACCESS_NAMESPACE, f"terminal:{terminal_id}")
 
 
 def credential_id_of(hashed: str) -> UUID:
-    return uuid5(ACCESS_NAMESPACE, f"credential:{hashed}")
+    return name_uuid(ACCESS_NAMESPACE, f"credential:{hashed}")
 
 
 class Terminal(Aggregate):

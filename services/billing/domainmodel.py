@@ -18,15 +18,16 @@ from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
 from services.flatstate import FlatState
+from services.nameids import name_uuid
 from services.stamp import Stamp
 
-BILLING_NAMESPACE = uuid5(NAMESPACE_URL, "hall:billing")
+BILLING_NAMESPACE = name_uuid(NAMESPACE_URL, "hall:billing")
 ZERO = Decimal("0.00")
 
 
@@ -73,17 +74,17 @@ class RemittanceAmountMismatch(DomainError):
 # uuid5 hashes; each id is looked up several times per posted event (as intake's case_id)
 @lru_cache(maxsize=65536)
 def account_id(case_no: str) -> UUID:
-    return uuid5(BILLING_NAMESPACE, f"account:{case_no}")
+    return name_uuid(BILLING_NAMESPACE, f"account:{case_no}")
 
 
 @lru_cache(maxsize=65536)
 def receipt_id(receipt_no: str) -> UUID:
-    return uuid5(BILLING_NAMESPACE, f"receipt:{receipt_no}")
+    return name_uuid(BILLING_NAMESPACE, f"receipt:{receipt_no}")
 
 
 @lru_cache(maxsize=4096)
 def remittance_id(batch_no: str) -> UUID:
-    return uuid5(BILLING_NAMESPACE, f"remittance:{batch_no}")
+    return name_uuid(BILLING_NAMESPACE, f"remittance:{batch_no}")
 
 
 class Payment(NamedTuple):

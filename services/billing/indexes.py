@@ -13,20 +13,21 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.billing.domainmodel import BILLING_NAMESPACE
 from services.flatstate import FlatState
+from services.nameids import name_uuid
 
 
 @lru_cache(maxsize=4096)
 def day_id(day: date) -> UUID:
-    return uuid5(BILLING_NAMESPACE, f"day:{day.isoformat()}")
+    return name_uuid(BILLING_NAMESPACE, f"day:{day.isoformat()}")
 
 
-OPEN_DAYS_ID = uuid5(BILLING_NAMESPACE, "open-days")
+OPEN_DAYS_ID = name_uuid(BILLING_NAMESPACE, "open-days")
 
 
 class Day(FlatState, Aggregate):

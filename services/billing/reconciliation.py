@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
@@ -27,12 +27,13 @@ from services.billing.domainmodel import BILLING_NAMESPACE, ZERO
 from services.billing.statement import KINDS, StatementLine
 from services.billing.views import Movement
 from services.flatstate import FlatState
+from services.nameids import name_uuid
 
 Pair = tuple[str, str]  # (receipt number, kind)
 
 
 def statement_id(day: date) -> UUID:
-    return uuid5(BILLING_NAMESPACE, f"statement:{day.isoformat()}")
+    return name_uuid(BILLING_NAMESPACE, f"statement:{day.isoformat()}")
 
 
 class Statement(FlatState, Aggregate):

@@ -8,13 +8,14 @@ codes, written in the same transaction as the entry it introduces.
 from __future__ import annotations
 
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
+from services.nameids import name_uuid
 
-CATALOGUE_NAMESPACE = uuid5(NAMESPACE_URL, "hall:catalogue")
+CATALOGUE_NAMESPACE = name_uuid(NAMESPACE_URL, "hall:catalogue")
 KINDS = ("department", "window", "item")
 
 
@@ -24,11 +25,11 @@ class UnknownEntry(DomainError):
 
 def entry_id(kind: str, code: str) -> UUID:
     """Catalogue entries are found by kind and code."""
-    return uuid5(CATALOGUE_NAMESPACE, f"{kind}:{code}")
+    return name_uuid(CATALOGUE_NAMESPACE, f"{kind}:{code}")
 
 
 def index_id(kind: str) -> UUID:
-    return uuid5(CATALOGUE_NAMESPACE, f"index:{kind}")
+    return name_uuid(CATALOGUE_NAMESPACE, f"index:{kind}")
 
 
 class Entry(Aggregate):

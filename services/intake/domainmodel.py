@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
 from services.flatstate import FlatState
+from services.nameids import name_uuid
 from services.stamp import Stamp
 
-CASE_NAMESPACE = uuid5(NAMESPACE_URL, "hall:case")
+CASE_NAMESPACE = name_uuid(NAMESPACE_URL, "hall:case")
 
 OPEN, RECEIVED = "open", "received"
 REFUSED, WITHDRAWN, COMPLETED, DELIVERED = "refused", "withdrawn", "completed", "delivered"
@@ -91,7 +92,7 @@ class NotRated(DomainError):
 @lru_cache(maxsize=65536)  # uuid5 hashes; a case number is looked up several times per event
 def case_id(case_no: str) -> UUID:
     """Cases are found by number: the aggregate id is derived from it."""
-    return uuid5(CASE_NAMESPACE, case_no)
+    return name_uuid(CASE_NAMESPACE, case_no)
 
 
 class Case(FlatState, Aggregate):

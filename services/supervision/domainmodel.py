@@ -11,14 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError, NotFound
 from services.intake.clock import CHINA
+from services.nameids import name_uuid
 
-SUPERVISION = uuid5(NAMESPACE_URL, "hall:supervision")
+SUPERVISION = name_uuid(NAMESPACE_URL, "hall:supervision")
 OPEN, ACKNOWLEDGED, CLOSED = "open", "acknowledged", "closed"
 STATUSES = (OPEN, ACKNOWLEDGED, CLOSED)
 AUTOMATIC = "supervision"  # who closes a finding whose condition cleared
@@ -38,12 +39,12 @@ class AlreadyAcknowledged(DomainError):
 
 @lru_cache(maxsize=65536)
 def finding_id(key: str, occurrence: int) -> UUID:
-    return uuid5(SUPERVISION, f"finding|{key}|{occurrence}")
+    return name_uuid(SUPERVISION, f"finding|{key}|{occurrence}")
 
 
 @lru_cache(maxsize=65536)
 def docket_id(day: date) -> UUID:
-    return uuid5(SUPERVISION, f"docket|{day.isoformat()}")
+    return name_uuid(SUPERVISION, f"docket|{day.isoformat()}")
 
 
 class Finding(Aggregate):

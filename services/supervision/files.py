@@ -14,25 +14,26 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.nameids import name_uuid
 from services.supervision.domainmodel import SUPERVISION
 from services.supervision.subjects import Facts, new_facts
 
 
 @lru_cache(maxsize=65536)
 def file_id(ref: str) -> UUID:
-    return uuid5(SUPERVISION, f"file|{ref}")
+    return name_uuid(SUPERVISION, f"file|{ref}")
 
 
 @lru_cache(maxsize=65536)
 def agenda_id(day: date) -> UUID:
-    return uuid5(SUPERVISION, f"agenda|{day.isoformat()}")
+    return name_uuid(SUPERVISION, f"agenda|{day.isoformat()}")
 
 
-HORIZON_ID = uuid5(SUPERVISION, "horizon")
+HORIZON_ID = name_uuid(SUPERVISION, "horizon")
 
 
 class File(Aggregate):

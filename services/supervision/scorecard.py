@@ -12,11 +12,12 @@ from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from services.errors import DomainError
+from services.nameids import name_uuid
 from services.supervision.domainmodel import SUPERVISION
 
 QUARTER = re.compile(r"^([1-9]\d{3})Q([1-4])$")
@@ -44,7 +45,7 @@ def quarter_days(quarter: str) -> tuple[date, date]:
 
 @lru_cache(maxsize=65536)
 def scorecard_id(quarter: str) -> UUID:
-    return uuid5(SUPERVISION, f"scorecard|{quarter}")
+    return name_uuid(SUPERVISION, f"scorecard|{quarter}")
 
 
 class Scorecard(Aggregate):
