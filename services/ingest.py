@@ -100,6 +100,7 @@ class UnitOfWork:
         self.keys: dict[UUID, Any] = {}  # stored keys asked for (``prefetch_keys``): their rows
         self.claimed: dict[UUID, tuple[str, Any]] = {}  # key -> (digest, event), by this group
         self._claiming: dict[UUID, tuple[str, Any]] = {}  # the same, by the batch deciding
+        self.fresh_claims: list[UUID] = []  # claimed by the event being decided
 
     def get(self, aggregate_id: UUID, cls: type[A]) -> A:
         """The aggregate as this batch sees it (its own changes included)."""
@@ -167,6 +168,7 @@ class UnitOfWork:
         """Claim ``key`` for the event ``aggregate`` has just triggered: the key's row names
         that event, and is written with it or not at all."""
         self._claiming[key] = (digest, aggregate.pending_events[-1])
+        self.fresh_claims.append(key)
 
     def key_owner(self, key: UUID) -> UUID | None:
         """The aggregate whose event claimed ``key`` (stored, or claimed by this group), or
@@ -346,7 +348,15 @@ class IngestingApplication(Application[UUID], Generic[A]):
                     position = seen.position if seen is not None else None
                     accepted.results.append((event_id, "duplicate", position))
                     continue
+                # Claimed keys and event ids share the keys table: an event id that is a key
+                # claimed in this group, or a key that is an id of this group, is taken.
+                if uow.key_owner(event_id) is not None:
+                    raise EventIdReused(f"event id {event_id} is taken")
+                uow.fresh_claims.clear()
                 aggregate = self.decide(posted, posted.stamp(recorded_at), uow)
+                for key in uow.fresh_claims:
+                    if key == event_id or key in mine or key in earlier:
+                        raise EventIdReused(f"event id {key} is taken")
                 mine[event_id] = (posted.digest, aggregate.pending_events[-1])
                 accepted.results.append((event_id, "recorded", None))
             except DomainError as error:

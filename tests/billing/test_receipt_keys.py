@@ -147,6 +147,31 @@ def test_a_rejected_batch_leaves_its_receipt_number_free(
     assert desk.case(assessed_case)["fees"]["paid"] == "0.00"
 
 
+def test_an_event_id_that_is_a_receipt_numbers_key_is_taken(
+    desk: Desk, hall: Hall, assessed_case: str
+) -> None:
+    # Given receipt R paid; keys and event ids share one table
+    number, other = fresh("R"), fresh("R")
+    desk.record(paid(assessed_case, "10.00", number), by="CASHIER")
+    key_of = {n: str(receipt_id(n)) for n in (number, other)}
+
+    # When events come with the keys of receipt numbers as their ids: of a receipt paid
+    # before, of the receipt the payment itself claims, of one claimed earlier in its batch
+    stored = desk.post(paid(assessed_case, "1.00") | {"event_id": key_of[number]}, by="CASHIER")
+    itself = desk.post(
+        paid(assessed_case, "1.00", other) | {"event_id": key_of[other]}, by="CASHIER"
+    )
+    batch = [paid(assessed_case, "1.00", other), paid(assessed_case, "1.00")]
+    batch[1]["event_id"] = key_of[other]
+    in_batch = desk.post(*batch, by="CASHIER")
+
+    # Then each is refused as a reused id (a 409, not a failed transaction), and nothing is paid
+    error_of(stored, 409, "event_id_reused")
+    error_of(itself, 409, "event_id_reused")
+    error_of(in_batch, 409, "event_id_reused", event_index=1)
+    assert desk.case(assessed_case)["fees"]["paid"] == "10.00"
+
+
 def test_a_restarted_hall_remits_a_receipt_it_never_held(settings: Settings) -> None:
     # Given a receipt paid, then a restart: the new writer holds no account
     hall = Hall.start(settings, follow=False)
