@@ -8,11 +8,8 @@ payment, and still answer as before.
 
 from __future__ import annotations
 
-import concurrent.futures
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
@@ -40,8 +37,7 @@ from tests.billing.money import (
     unremitted,
 )
 from tests.billing.test_group_commit import posted
-from tests.conftest import store_settings
-from tests.support import Desk, two_writers
+from tests.support import Desk
 
 
 @pytest.fixture
@@ -233,30 +229,3 @@ def test_a_receipt_issued_with_its_payment_until_december_2026_still_answers(
     assert receipt(desk, number)["net"] == "50.00"
     assert [r["kind"] for r in ledger(desk)["rows"]] == ["paid", "refunded", "remitted"]
     assert hall.billing.find(OPEN_DAYS_ID, OpenDays).days == {}  # type: ignore[union-attr]
-
-
-@pytest.fixture
-def on_postgres(tmp_path: Path) -> Iterator[Settings]:
-    yield from store_settings("postgres", tmp_path)  # on SQLite one process writes
-
-
-def test_two_processes_paying_one_receipt_number_at_once_record_it_once(
-    on_postgres: Settings,
-) -> None:
-    with two_writers(on_postgres) as (desk_a, desk_b):
-        cases = [accepted_case(desk_a) for _ in range(2)]
-        desk_a.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
-        number = fresh("R")
-
-        def pay(index: int) -> int:
-            desk = (desk_a, desk_b)[index]
-            return desk.post(paid(cases[index], "10.00", number), by="CASHIER").status_code
-
-        with concurrent.futures.ThreadPoolExecutor(2) as pool:
-            answers = sorted(pool.map(pay, range(2)))
-        owner = receipt(desk_b, number)["case_no"]
-        fees = [desk_a.case(case_no)["fees"]["paid"] for case_no in cases]
-
-    assert answers == [200, 409]
-    assert sorted(fees) == ["0.00", "10.00"]
-    assert fees[cases.index(owner)] == "10.00"

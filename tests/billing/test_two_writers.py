@@ -14,7 +14,7 @@ import pytest
 from hall.runtime import Hall
 from hall.settings import Settings
 from hall.writerlock import WriterLock
-from tests.billing.money import accepted_case, assessed, ledger, paid
+from tests.billing.money import accepted_case, assessed, fresh, ledger, paid, receipt
 from tests.billing.test_group_commit import posted
 from tests.conftest import store_settings
 from tests.support import two_writers
@@ -58,3 +58,25 @@ def test_a_writer_waits_while_another_holds_the_lock(on_postgres: Settings) -> N
         finally:
             other.close()
     assert [r.status for r in outcome] == ["recorded"]  # type: ignore[union-attr]
+
+
+def test_two_processes_paying_one_receipt_number_at_once_record_it_once(
+    on_postgres: Settings,
+) -> None:
+    with two_writers(on_postgres) as (desk_a, desk_b):
+        cases = [accepted_case(desk_a) for _ in range(2)]
+        desk_a.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
+        number = fresh("R")
+
+        def pay(index: int) -> int:
+            desk = (desk_a, desk_b)[index]
+            return desk.post(paid(cases[index], "10.00", number), by="CASHIER").status_code
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            answers = sorted(pool.map(pay, range(2)))
+        owner = receipt(desk_b, number)["case_no"]
+        fees = [desk_a.case(case_no)["fees"]["paid"] for case_no in cases]
+
+    assert answers == [200, 409]
+    assert sorted(fees) == ["0.00", "10.00"]
+    assert fees[cases.index(owner)] == "10.00"
