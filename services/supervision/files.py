@@ -85,7 +85,10 @@ class File(Aggregate):
     def open(cls, ref: str) -> File:
         """A new file, whose first facts and first judgement will travel in its opening
         event (both empty until then)."""
-        return cls(ref, facts=[], judgement={})
+        # Named arguments straight to the event, as the calls below: the library's decorated
+        # call matches them to the method's parameters first (10.0 against 7.6 µs here, and
+        # every payment opens a receipt's file).
+        return cls._create(cls.Opened, ref=ref, facts=[], judgement={})
 
     def note(self, fact: Mapping[str, Any]) -> None:
         """Remember a fact.  The facts noted one after another, with nothing else recorded
@@ -99,8 +102,8 @@ class File(Aggregate):
             # Not yet stored: it grows by the fact, and the state by what its replay will do.
             pending.facts.append(fact)  # type: ignore[union-attr]
             self.facts.absorb(fact)
-        else:
-            self._noted([fact])
+        else:  # ``_noted``'s event, without the decorated call's matching (8.8 -> 5.8 µs)
+            self.trigger_event(self.NotedFacts, facts=[fact])  # type: ignore[attr-defined]
 
     @event("NotedFacts")
     def _noted(self, facts: list[Mapping[str, Any]]) -> None:
@@ -126,8 +129,13 @@ class File(Aggregate):
             # Not yet stored: it carries the judgement, and the state takes it as replay will.
             pending.judgement.update(raised=dict(raised), cleared=list(cleared), next_at=next_at)
             self._apply_judgement(raised, cleared, next_at)
-        else:
-            self._judged(raised, cleared, next_at)
+        else:  # ``_judged``'s event (see ``note``)
+            self.trigger_event(
+                self.Judged,  # type: ignore[attr-defined]
+                raised=raised,
+                cleared=cleared,
+                next_at=next_at,
+            )
 
     @event("Judged")
     def _judged(
@@ -175,8 +183,8 @@ class Agenda(Aggregate):
             # Not yet stored: it grows by the entry, and the state by what its replay will do.
             pending.entries.append(entry)
             self.entries.insert(index, entry)
-        else:
-            self._scheduled_entries([entry])
+        else:  # ``_scheduled_entries``'s event (see ``File.note``)
+            self.trigger_event(self.ScheduledEntries, entries=[entry])  # type: ignore[attr-defined]
 
     @event("ScheduledEntries")
     def _scheduled_entries(self, entries: list[tuple[datetime, str]]) -> None:
