@@ -171,10 +171,12 @@ async def run_load(
         args.warmup + args.duration + 300,
     )
     a.caught_up_s = caught_up(args.database_url, schema)
+    a.cpu_per_event = meter.per_event(a.events)
     b = await asyncio.wait_for(
         batches("127.0.0.1", port, token, meter, args.batch_clients, args.batches, settle), 900
     )
     b.caught_up_s = caught_up(args.database_url, schema)
+    b.cpu_per_event = meter.per_event(b.events)
     return [a, b]
 
 
@@ -221,6 +223,8 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
                 f"  read models and supervision caught up {p.caught_up_s:.1f} s after "
                 f"{p.name[:3]} ended (supervision judges a message 2 s after it was recorded)"
             )
+        per_event = ", ".join(f"{k} {v:.0f}" for k, v in p.cpu_per_event.items())
+        print(f"  CPU µs per event of {p.name[:3]}, until caught up: {per_event}")
         if p.cpu.get("other", 0) > QUIET_CORES:
             print(f"warning: other processes used {p.cpu['other']:.2f} cores during {p.name[:3]}")
     for p in (a, b, c):
@@ -243,6 +247,7 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
                 "failures": p.failures,
                 "first_failure": p.first_failure,
                 "cpu_cores": p.cpu,
+                "cpu_us_per_event": p.cpu_per_event,
                 "followers_caught_up_s": p.caught_up_s,
                 "goal": goals[p.name],
             }

@@ -75,6 +75,9 @@ class Phase:
     failures: int = 0
     first_failure: str | None = None
     cpu: dict[str, float] = field(default_factory=dict)  # CPU share (1.0 = one core) by process
+    # CPU µs per event by process, from the phase's start until the followers caught up: steadier
+    # than events/s on a machine whose speed moves, and it counts the followers' whole share.
+    cpu_per_event: dict[str, float] = field(default_factory=dict)
     caught_up_s: float | None = 0.0  # after the phase, until the read models applied all of it
 
     @property
@@ -107,6 +110,7 @@ class CpuMeter:
         postgres: dict[str, float] = {}  # by pid: backends come and go
         followers: dict[str, float] = {}  # the server's children (``hall follow`` on PostgreSQL)
         workers: dict[str, float] = {}  # its other children: API workers, counted as server
+        parts: dict[str, str] = {}  # which part each follower runs (``--part``)
         for stat in glob.glob("/proc/[0-9]*/stat"):
             try:
                 name, parent, used = self._process(stat)
@@ -114,8 +118,9 @@ class CpuMeter:
                 continue  # a process that ended meanwhile
             if name == "postgres":
                 postgres[stat] = used
-            elif parent == self.server_pid and _is_follower(stat):
+            elif parent == self.server_pid and (part := _follower_part(stat)) is not None:
                 followers[stat] = used
+                parts[stat] = part
             elif parent == self.server_pid:  # API workers (``--workers``)
                 workers[stat] = used
         with open("/proc/stat") as f:
@@ -127,6 +132,7 @@ class CpuMeter:
             "workers": workers,
             "postgres": postgres,
             "followers": followers,
+            "parts": parts,
             "machine": (sum(cpu) - cpu[3] - cpu[4]) / self.tick,  # all but idle and iowait
         }
 
@@ -147,14 +153,33 @@ class CpuMeter:
         share["other"] = max(0.0, share["machine"] - ours)
         return share
 
+    def per_event(self, events: int) -> dict[str, float]:
+        """CPU µs per event by process since ``start()``: call it once the followers have
+        caught up, so that their work on the phase's events is all in."""
+        end, begin = self._sample(), self.begin
+        used = {"server": end["server"] - begin["server"]}
+        for group in ("postgres", "workers"):
+            now = end[group].items()
+            used[group] = sum(v - begin[group].get(pid, 0.0) for pid, v in now)
+        used["server"] += used.pop("workers")
+        for stat, v in end["followers"].items():
+            part = end["parts"][stat]
+            used[part] = used.get(part, 0.0) + v - begin["followers"].get(stat, 0.0)
+        return {k: 1e6 * v / events for k, v in used.items()} if events else {}
 
-def _is_follower(stat: str) -> bool:
-    """Whether a child of the server is ``hall follow`` (rather than an API worker)."""
+
+def _follower_part(stat: str) -> str | None:
+    """What a child of the server follows (``hall follow --part views``: "views"), or None
+    for an API worker."""
     try:
         with open(stat.removesuffix("stat") + "cmdline", "rb") as f:
-            return b"follow" in f.read().split(b"\0")
+            args = f.read().split(b"\0")
     except OSError:
-        return False
+        return None
+    if b"follow" not in args:
+        return None
+    at = args.index(b"--part") + 1 if b"--part" in args else len(args)
+    return args[at].decode() if at < len(args) else "followers"
 
 
 def _size(payload: bytes) -> int:
