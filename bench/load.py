@@ -144,8 +144,7 @@ class CpuMeter:
         wall = end["wall"] - begin["wall"]
         share = {k: (end[k] - begin[k]) / wall for k in ("load_generator", "server")}
         for group in ("postgres", "followers", "workers"):
-            used = end[group].items()
-            share[group] = sum(v - begin[group].get(pid, 0.0) for pid, v in used) / wall
+            share[group] = _used(end[group], begin[group]) / wall
         share["server"] += share.pop("workers")
         share["machine"] = (end["machine"] - begin["machine"]) / wall
         # Whatever else ran meanwhile (other people's tests, say) makes the figures unreliable.
@@ -157,15 +156,18 @@ class CpuMeter:
         """CPU µs per event by process since ``start()``: call it once the followers have
         caught up, so that their work on the phase's events is all in."""
         end, begin = self._sample(), self.begin
-        used = {"server": end["server"] - begin["server"]}
-        for group in ("postgres", "workers"):
-            now = end[group].items()
-            used[group] = sum(v - begin[group].get(pid, 0.0) for pid, v in now)
-        used["server"] += used.pop("workers")
-        for stat, v in end["followers"].items():
-            part = end["parts"][stat]
-            used[part] = used.get(part, 0.0) + v - begin["followers"].get(stat, 0.0)
+        used = {"server": end["server"] - begin["server"] + _used(end["workers"], begin["workers"])}
+        used["postgres"] = _used(end["postgres"], begin["postgres"])
+        for part in sorted(set(end["parts"].values())):
+            mine = {stat: v for stat, v in end["followers"].items() if end["parts"][stat] == part}
+            used[part] = _used(mine, begin["followers"])
         return {k: 1e6 * v / events for k, v in used.items()} if events else {}
+
+
+def _used(end: dict[str, float], begin: dict[str, float]) -> float:
+    """CPU seconds used between two samples by processes keyed by their stat file (one that
+    started meanwhile counts from 0)."""
+    return sum(v - begin.get(stat, 0.0) for stat, v in end.items())
 
 
 def _follower_part(stat: str) -> str | None:
