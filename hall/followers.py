@@ -90,7 +90,12 @@ class Followers:
         install(store)
         self.projectors = {
             cls.name: Projector(
-                cls, store, sources, poll=poll, wake=self.doorbell.listener(), context=context
+                cls,
+                store,
+                sources,
+                poll=poll,
+                wake=self.doorbell.listener(cls.streams),
+                context=context,
             )
             for cls in projections
         }

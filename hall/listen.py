@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 
 import psycopg
 from psycopg import sql
@@ -20,10 +20,13 @@ RECONNECT_SECONDS = 2.0
 
 
 class Listener:
-    """Calls ``ring`` whenever any of ``channels`` is notified."""
+    """Calls ``ring`` with a channel's stream whenever the channel is notified (``channels``:
+    channel -> stream), and with None when it starts listening."""
 
-    def __init__(self, conninfo: str, channels: Sequence[str], ring: Callable[[], None]) -> None:
-        self.conninfo, self.channels, self.ring = conninfo, tuple(channels), ring
+    def __init__(
+        self, conninfo: str, channels: Mapping[str, str], ring: Callable[[str | None], None]
+    ) -> None:
+        self.conninfo, self.channels, self.ring = conninfo, dict(channels), ring
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="listen", daemon=True)
         self.listening = threading.Event()  # set while subscribed (tests wait on it)
@@ -50,9 +53,9 @@ class Listener:
             for channel in self.channels:
                 conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
             self.listening.set()
-            self.ring()  # whatever committed before we listened is read now
+            self.ring(None)  # whatever committed before we listened is read now
             while not self._stop.is_set():
                 # A short timeout so that stop() is noticed; one ring per wake-up is enough,
                 # as the followers read everything committed when they wake.
-                if any(True for _ in conn.notifies(timeout=0.5, stop_after=1)):
-                    self.ring()
+                for notify in conn.notifies(timeout=0.5, stop_after=1):
+                    self.ring(self.channels.get(notify.channel))

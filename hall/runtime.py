@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from events.amounts import format_amount
@@ -113,8 +114,8 @@ class Hall:
             narrowed(logs, PROJECTIONS) if views_only else logs,
             projection_context(settings, calendar),
         )
-        for committer in hall.committers.values():
-            committer.on_commit.append(hall.followers.doorbell.ring)
+        for service, committer in hall.committers.items():  # each service's log is its stream
+            committer.on_commit.append(partial(hall.followers.doorbell.ring, service))
         hall.supervisor = Supervisor(
             hall.supervision, logs, wake=hall.followers.doorbell.listener()
         )
@@ -151,6 +152,12 @@ class Hall:
         for app in (self.intake, self.billing, self.access, self.supervision):
             app.close()
         log.info("hall stopped: writers drained, stores closed")
+
+
+def commit_channels(hall: Hall) -> dict[str, str]:
+    """Each recording service's PostgreSQL notification channel (its events table notifies it
+    on every commit), and the name of the log it feeds: what ``hall.listen.Listener`` rings."""
+    return {app.recorder.channel_name: name for name, app in hall.ingesting.items()}  # type: ignore[attr-defined]
 
 
 def writer_lock(settings: Settings, writer: IngestingApplication) -> WriterLock | None:  # type: ignore[type-arg]

@@ -251,7 +251,7 @@ def follow(
     import os
 
     from hall.listen import Listener
-    from hall.runtime import FOLLOWING, Hall
+    from hall.runtime import FOLLOWING, Hall, commit_channels
 
     _starting()
     settings = _settings(data_dir).model_copy(update={"followers": True})
@@ -264,7 +264,7 @@ def follow(
     try:
         assert hall.followers is not None
         if settings.database_url is not None:
-            channels = [app.recorder.channel_name for app in (hall.intake, hall.billing)]  # type: ignore[attr-defined]
+            channels = commit_channels(hall)
             listener = Listener(settings.database_url, channels, hall.followers.doorbell.ring)
             listener.start()
         typer.echo(f"following intake and billing: {' and '.join(parts)}")

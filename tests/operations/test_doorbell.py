@@ -1,0 +1,64 @@
+"""Followers wake for commits to the logs they follow, and only those (``Doorbell``)."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hall.http.app import create_app
+from hall.listen import Listener
+from hall.runtime import Hall, commit_channels
+from hall.settings import Settings
+from projections.sources import Doorbell
+from tests.support import Desk, event
+
+
+def test_a_follower_wakes_for_the_logs_it_follows() -> None:
+    bell = Doorbell()
+    fees, cases, everything = bell.listener(["billing"]), bell.listener(["intake"]), bell.listener()
+
+    bell.ring("intake")
+    assert (fees.is_set(), cases.is_set(), everything.is_set()) == (False, True, True)
+
+    for woken in (cases, everything):
+        woken.clear()
+    bell.ring("billing")
+    assert (fees.is_set(), cases.is_set(), everything.is_set()) == (True, False, True)
+
+    for woken in (fees, everything):
+        woken.clear()
+    bell.ring(None)  # something may have been written: everyone reads
+    assert fees.is_set() and cases.is_set() and everything.is_set()
+
+
+@pytest.fixture
+def desk_on_postgres(on_postgres: Settings) -> Iterator[tuple[Hall, Desk]]:
+    hall = Hall.start(on_postgres, follow=False)
+    try:
+        with TestClient(create_app(hall=hall)) as client:
+            yield hall, Desk(client).with_catalogue()
+    finally:
+        hall.close()
+
+
+def test_a_commit_in_another_process_rings_for_its_own_log(
+    desk_on_postgres: tuple[Hall, Desk], on_postgres: Settings
+) -> None:
+    hall, desk = desk_on_postgres
+    rung: queue.Queue[str | None] = queue.Queue()
+    assert on_postgres.database_url is not None
+    listener = Listener(on_postgres.database_url, commit_channels(hall), rung.put).start()
+    try:
+        assert rung.get(timeout=10) is None  # on listening: whatever came before is read
+
+        desk.record(event("case.received", "2026-000001"))
+        assert rung.get(timeout=10) == "intake"
+
+        desk.record(event("case.accepted", "2026-000002"))
+        desk.record(event("fee.assessed", "2026-000002"), by="CASHIER")
+        assert [rung.get(timeout=10), rung.get(timeout=10)] == ["intake", "billing"]
+    finally:
+        listener.stop()
