@@ -75,8 +75,8 @@ class Phase:
     failures: int = 0
     first_failure: str | None = None
     cpu: dict[str, float] = field(default_factory=dict)  # CPU share (1.0 = one core) by process
-    # CPU µs per event by process, from the phase's start until the followers caught up: steadier
-    # than events/s on a machine whose speed moves, and it counts the followers' whole share.
+    # CPU µs per event by process, from the phase's start until the followers caught up: which
+    # process a change made cheaper, the followers' whole share (catch-up included) counted.
     cpu_per_event: dict[str, float] = field(default_factory=dict)
     caught_up_s: float | None = 0.0  # after the phase, until the read models applied all of it
 
