@@ -62,3 +62,20 @@ def test_a_commit_in_another_process_rings_for_its_own_log(
         assert [rung.get(timeout=10), rung.get(timeout=10)] == ["intake", "billing"]
     finally:
         listener.stop()
+
+
+def test_a_recorded_batch_rings_for_its_service_log(hall: Hall, desk: Desk) -> None:
+    # The read models' wake-ups: were the names wrong, they would still catch up at their next
+    # poll, so no test of what they show could tell.
+    assert hall.followers is not None
+    cases, fees = (
+        hall.followers.doorbell.listener(["intake"]),
+        hall.followers.doorbell.listener(["billing"]),
+    )
+
+    desk.record(event("case.accepted", "2026-000003"))
+    assert cases.is_set() and not fees.is_set()
+
+    cases.clear()
+    desk.record(event("fee.assessed", "2026-000003"), by="CASHIER")
+    assert fees.is_set() and not cases.is_set()
