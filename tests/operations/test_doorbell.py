@@ -44,7 +44,7 @@ def desk_on_postgres(on_postgres: Settings) -> Iterator[tuple[Hall, Desk]]:
         hall.close()
 
 
-def test_a_commit_in_another_process_rings_for_its_own_log(
+def test_the_listener_rings_for_the_log_each_commit_went_to(
     desk_on_postgres: tuple[Hall, Desk], on_postgres: Settings
 ) -> None:
     hall, desk = desk_on_postgres
