@@ -182,6 +182,11 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
 
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        # The library names the channel it notifies on each commit after the table alone: two
+        # halls in one database (schemas of their own) would wake each other's followers.
+        # PostgreSQL cuts a channel's name at 63 bytes; cut here too, so a notification's
+        # channel is the name listened to (``hall.listen``).
+        self.channel_name = f"{self.datastore.schema}_{self.channel_name}"[:63]
         self.keys_table_name = events_table_name.removesuffix("_events") + "_event_keys"
         schema, table = Identifier(self.datastore.schema), Identifier(self.keys_table_name)
         self.sql_create_statements.append(

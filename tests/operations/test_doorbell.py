@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import queue
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +15,7 @@ from hall.listen import Listener
 from hall.runtime import Hall, commit_channels
 from hall.settings import Settings
 from projections.sources import Doorbell
+from tests.conftest import store_settings
 from tests.support import Desk, event
 
 
@@ -60,6 +63,33 @@ def test_the_listener_rings_for_the_log_each_commit_went_to(
         desk.record(event("case.accepted", "2026-000002"))
         desk.record(event("fee.assessed", "2026-000002"), by="CASHIER")
         assert [rung.get(timeout=10), rung.get(timeout=10)] == ["intake", "billing"]
+    finally:
+        listener.stop()
+
+
+def test_a_hall_in_another_schema_of_the_database_does_not_ring_this_one(
+    desk_on_postgres: tuple[Hall, Desk], on_postgres: Settings, tmp_path: Path
+) -> None:
+    # Notifications reach a listener in the order they were committed: had the other hall's
+    # intake commit rung here, "intake" would come before this hall's "billing".
+    hall, desk = desk_on_postgres
+    desk.record(event("case.accepted", "2026-000004"))
+    rung: queue.Queue[str | None] = queue.Queue()
+    assert on_postgres.database_url is not None
+    listener = Listener(on_postgres.database_url, commit_channels(hall), rung.put).start()
+    try:
+        assert rung.get(timeout=10) is None
+        with contextmanager(store_settings)("postgres", tmp_path / "other") as elsewhere:
+            assert elsewhere.database_schema != on_postgres.database_schema
+            other = Hall.start(elsewhere, follow=False)
+            try:
+                with TestClient(create_app(hall=other)) as client:
+                    Desk(client).with_catalogue().record(event("case.received", "2026-000005"))
+            finally:
+                other.close()
+
+        desk.record(event("fee.assessed", "2026-000004"), by="CASHIER")
+        assert rung.get(timeout=10) == "billing"
     finally:
         listener.stop()
 
