@@ -13,20 +13,22 @@ def behind(url: str, schema: str) -> int:
     """Events the read models and supervision have still to apply (the least advanced of them,
     per log; one that has recorded no position yet is at 0)."""
     with psycopg.connect(url, options=f"-c search_path={schema}") as conn:
-        heads = dict(
+        heads: dict[str, int] = dict(
             conn.execute(
                 "SELECT 'intake', coalesce(max(notification_id), 0) FROM intake_events UNION ALL "
                 "SELECT 'billing', coalesce(max(notification_id), 0) FROM billing_events"
             ).fetchall()
         )
-        live = dict(conn.execute("SELECT projection, generation FROM projection_registry"))
+        live: dict[str, str] = dict(
+            conn.execute("SELECT projection, generation FROM projection_registry")
+        )
         tracked = {
             (tracker, stream): position
             for tracker, stream, position in conn.execute(
                 "SELECT tracker, stream, position FROM projection_tracking"
             )
         }
-        judged = dict(
+        judged: dict[str, int] = dict(
             conn.execute("SELECT application_name, notification_id FROM supervision_tracking")
         )
     total = 0

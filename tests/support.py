@@ -98,7 +98,8 @@ class Desk:
 
     def post(self, *events: dict[str, Any], by: str = "W-12") -> Response:
         body: Any = events[0] if len(events) == 1 else {"events": list(events)}
-        return self.client.post("/v1/events", json=body, headers=self.tokens[by])
+        answer: Response = self.client.post("/v1/events", json=body, headers=self.tokens[by])
+        return answer
 
     def record(self, *events: dict[str, Any], by: str = "W-12") -> list[dict[str, Any]]:
         """Post and insist that it was recorded."""
