@@ -159,7 +159,7 @@ def set_up(base: str, admin_token: str) -> str:
 async def run_load(
     port: int, token: str, args: argparse.Namespace, pid: int, schema: str
 ) -> list[Phase]:
-    meter = CpuMeter(pid)
+    meter = CpuMeter(pid, partial(load.writer_seconds, f"http://127.0.0.1:{port}", token))
     # With --money, the followers apply the cases' acceptances before a phase's clock starts:
     # otherwise their work on events the phase does not count would be measured in it.
     settle = partial(caught_up, args.database_url, schema)
@@ -170,11 +170,13 @@ async def run_load(
         ),
         args.warmup + args.duration + 300,
     )
+    meter.writer_per_event(a)
     a.caught_up_s = caught_up(args.database_url, schema)
     a.cpu_per_event = meter.per_event(a.events)
     b = await asyncio.wait_for(
         batches("127.0.0.1", port, token, meter, args.batch_clients, args.batches, settle), 900
     )
+    meter.writer_per_event(b)
     b.caught_up_s = caught_up(args.database_url, schema)
     b.cpu_per_event = meter.per_event(b.events)
     return [a, b]
@@ -225,6 +227,12 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
             )
         per_event = ", ".join(f"{k} {v:.0f}" for k, v in p.cpu_per_event.items())
         print(f"  CPU µs per event of {p.name[:3]}, until caught up: {per_event}")
+        for service, steps in p.writer_per_event.items():
+            spent = ", ".join(f"{step} {us:.1f}" for step, us in steps.items())
+            print(
+                f"  {service}'s writer, wall µs per event of {p.name[:3]}: {spent} "
+                f"(busy {p.writer_busy[service]:.0%} of it)"
+            )
         if p.cpu.get("other", 0) > QUIET_CORES:
             print(f"warning: other processes used {p.cpu['other']:.2f} cores during {p.name[:3]}")
     for p in (a, b, c):
@@ -248,6 +256,8 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
                 "first_failure": p.first_failure,
                 "cpu_cores": p.cpu,
                 "cpu_us_per_event": p.cpu_per_event,
+                "writer_us_per_event": p.writer_per_event,
+                "writer_busy": p.writer_busy,
                 "followers_caught_up_s": p.caught_up_s,
                 "goal": goals[p.name],
             }

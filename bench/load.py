@@ -14,6 +14,9 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
 from bench.wire import ProtocolError, Terminal
 from tests.contract.examples import EXAMPLES
 
@@ -34,6 +37,7 @@ MONEY_WALK: list[tuple[str, dict[str, Any]]] = [
     ("fee.paid", {"amount": "80.00"}),
 ]
 MONEY = {"mode": False}  # set by bench.ingest --money before the phases run
+WRITER_STEPS = ("lookup", "prepare", "decide", "write", "other")  # as a group goes (metrics.py)
 WALKS_PER_CLIENT_SECOND = 60  # (a): a client's most walks a second (2 POSTs of >= 8 ms each)
 
 
@@ -79,6 +83,10 @@ class Phase:
     # process a change made cheaper, the followers' whole share (catch-up included) counted.
     cpu_per_event: dict[str, float] = field(default_factory=dict)
     caught_up_s: float | None = 0.0  # after the phase, until the read models applied all of it
+    # Each service's writer: wall µs per event of the phase by step of its groups (the server's
+    # hall_writer_seconds), and the share of the phase it was busy.
+    writer_per_event: dict[str, dict[str, float]] = field(default_factory=dict)
+    writer_busy: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -96,9 +104,15 @@ class Phase:
 class CpuMeter:
     """CPU used between start() and stop(), in cores, by who: the machine is shared."""
 
-    def __init__(self, server_pid: int) -> None:
+    def __init__(
+        self, server_pid: int, writers: Callable[[], dict[tuple[str, str], float]] | None = None
+    ) -> None:
         self.server_pid = server_pid
         self.tick = os.sysconf("SC_CLK_TCK")
+        # The server's writers' seconds by (service, step), read at start() and stop(): in (a)
+        # a blocking scrape of a few ms at each end of the window, while clients wait.
+        self.writers = writers or dict
+        self.writing: dict[tuple[str, str], float] = {}
 
     def _process(self, stat: str) -> tuple[str, int, float]:
         with open(stat) as f:
@@ -137,10 +151,12 @@ class CpuMeter:
         }
 
     def start(self) -> None:
+        self.writing = self.writers()
         self.begin = self._sample()
 
     def stop(self) -> dict[str, float]:
         end, begin = self._sample(), self.begin
+        self.writing = {k: v - self.writing.get(k, 0.0) for k, v in self.writers().items()}
         wall = end["wall"] - begin["wall"]
         share = {k: (end[k] - begin[k]) / wall for k in ("load_generator", "server")}
         for group in ("postgres", "followers", "workers"):
@@ -162,6 +178,32 @@ class CpuMeter:
             mine = {stat: v for stat, v in end["followers"].items() if end["parts"][stat] == part}
             used[part] = _used(mine, begin["followers"])
         return {k: 1e6 * v / events for k, v in used.items()} if events else {}
+
+    def writer_per_event(self, phase: Phase) -> None:
+        """Each writer's time between ``start()`` and ``stop()``, per event of the phase by step,
+        and as a share of the phase: near 1, the batches waited for the writer."""
+        order = {step: n for n, step in enumerate(WRITER_STEPS)}  # others after, by name
+        for (service, step), seconds in sorted(
+            self.writing.items(), key=lambda item: (item[0][0], order.get(item[0][1], 9), item[0])
+        ):
+            if seconds > 0 and phase.events:
+                steps = phase.writer_per_event.setdefault(service, {})
+                steps[step] = 1e6 * seconds / phase.events
+                busy = phase.writer_busy.get(service, 0.0) + seconds / phase.seconds
+                phase.writer_busy[service] = busy
+
+
+def writer_seconds(base: str, token: str) -> dict[tuple[str, str], float]:
+    """The server's writers' wall seconds so far by (service, step): ``hall_writer_seconds``."""
+    answer = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    answer.raise_for_status()
+    return {
+        (sample.labels["service"], sample.labels["step"]): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        if family.name == "hall_writer_seconds"
+        for sample in family.samples
+        if sample.name == "hall_writer_seconds_total"
+    }
 
 
 def _used(end: dict[str, float], begin: dict[str, float]) -> float:

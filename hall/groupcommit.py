@@ -14,12 +14,13 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
-from hall.metrics import GROUP_BATCHES
+from hall.metrics import GROUP_BATCHES, WRITER_SECONDS
 from hall.writerlock import WriterLock
 from services.ingest import IngestingApplication, Outcome, Posted
 
@@ -44,6 +45,7 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=f"commit-{app.name}", daemon=True)
         self._stopped = False
+        self._stepped = 0.0  # seconds of the group being written, by the steps it told
         self.groups = 0  # how many transactions carried how many batches: for metrics
         self.batches = 0
         self.on_commit: list[Callable[[], None]] = []  # e.g. wake the followers
@@ -82,18 +84,21 @@ class GroupCommitter:
                     break
                 group.append(more)
                 size += len(more[0])
+            started, self._stepped = time.perf_counter(), 0.0
             try:
                 with self.lock.held() if self.lock is not None else contextlib.nullcontext():
                     self._commit(group)
             except OperationalError as error:  # no lock, so nothing was decided: 503, retry
                 for _, future in group:
                     future.set_exception(error)
+            # The rest of the group's time: the lock's round trips, retries' and answers'.
+            self._step("other", max(0.0, time.perf_counter() - started - self._stepped))
             if stop:
                 return
 
     def _commit(self, group: list[_Job]) -> None:
         try:
-            outcomes = self.app.record_group([batch for batch, _ in group])
+            outcomes = self.app.record_group([batch for batch, _ in group], self._step)
         except Exception:
             if len(group) == 1:
                 self._commit_alone(group[0])
@@ -109,6 +114,10 @@ class GroupCommitter:
         for (_, future), outcome in zip(group, outcomes, strict=True):
             future.set_result(outcome)
 
+    def _step(self, step: str, seconds: float) -> None:
+        self._stepped += seconds
+        WRITER_SECONDS.labels(self.app.name, step).inc(seconds)
+
     def _committed(self) -> None:
         for callback in self.on_commit:
             callback()
@@ -117,7 +126,7 @@ class GroupCommitter:
         batch, future = job
         for attempt in range(RETRIES):
             try:
-                (outcome,) = self.app.record_group([batch])
+                (outcome,) = self.app.record_group([batch], self._step)
             except IntegrityError:
                 # Another process wrote the same case or event id meanwhile: decide again
                 # on fresh state (the repository fast-forwards its cached aggregates).

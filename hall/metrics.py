@@ -1,4 +1,5 @@
-"""Prometheus metrics: request latency, events recorded, group-commit sizes, findings raised."""
+"""Prometheus metrics: request latency, events recorded, group-commit sizes and where the
+writers' time goes, findings raised."""
 
 from __future__ import annotations
 
@@ -33,6 +34,16 @@ GROUP_BATCHES = Histogram(
     "Requests coalesced into one store transaction",
     ["service"],
     buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+
+# Every batch of a service waits for its one writer in turn: the writer's steps tell whether
+# the store's round trips or the deciding limit it (hall/groupcommit.py).
+WRITER_SECONDS = Counter(
+    "hall_writer_seconds",
+    "Wall time of each service's writer by step of its groups: lookup (the group's first "
+    "query), prepare, decide, write (encoding and the transaction), other (the writer lock's "
+    "round trips, retries, answering)",
+    ["service", "step"],
 )
 
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -83,6 +84,7 @@ class Rejection:
 
 
 Outcome = list[Result] | Rejection
+StepClock = Callable[[str, float], None]  # told each step of a group and its wall seconds
 
 
 class UnitOfWork:
@@ -245,8 +247,15 @@ class IngestingApplication(Application[UUID], Generic[A]):
         those that don't exist, or are of another class, are left out."""
         return [a for a in read_many(self, aggregate_ids).values() if isinstance(a, cls)]
 
-    def record_group(self, batches: Sequence[Sequence[Posted]]) -> list[Outcome]:
-        """Record several independent batches in one transaction (group commit)."""
+    def record_group(
+        self, batches: Sequence[Sequence[Posted]], clock: StepClock | None = None
+    ) -> list[Outcome]:
+        """Record several independent batches in one transaction (group commit).
+
+        ``clock`` is told the wall time of each step: ``lookup`` (what to ask, and which ids,
+        keys and aggregates are known: the group's first query), ``prepare``, ``decide``, ``write``
+        (encoding, and the transaction that stores the events and their keys)."""
+        lap = _Laps(clock)
         recorded_at = datetime.now(UTC)
         everyone = [p for batch in batches for p in batch]
         ids = [p.event.event_id for p in everyone]
@@ -258,11 +267,13 @@ class IngestingApplication(Application[UUID], Generic[A]):
         recorder: Any = self.recorder
         known, versions = recorder.select_known([*ids, *other_keys], loads)
         self._drop_stale(loads, versions)
+        lap("lookup")
         uow = UnitOfWork(self)
         uow.keys = {k: known[k] for k in other_keys if k in known}
         uow.absent = set(loads) - versions.keys()
         uow.versions = versions
         uow.prepared = self.prepare(everyone)
+        lap("prepare")
         new: dict[UUID, tuple[str, Any]] = {}  # event id -> (digest, its new domain event)
         decided: list[_Accepted | Rejection] = []
         for batch in batches:
@@ -273,6 +284,7 @@ class IngestingApplication(Application[UUID], Generic[A]):
             else:
                 uow.commit_batch()
                 new.update(batch_new)
+        lap("decide")
         positions: dict[UUID, int] = {}
         if uow.events:
             keys = [
@@ -290,6 +302,7 @@ class IngestingApplication(Application[UUID], Generic[A]):
             self._remember(uow)
             by_event = {id(r.domain_event): r.notification.id for r in recordings}
             positions = {eid: by_event[id(ev)] for eid, (_, ev) in new.items()}
+        lap("write")
         return [_resolve(d, positions) for d in decided]
 
     def _drop_stale(self, loads: Sequence[UUID], versions: dict[UUID, int]) -> None:
@@ -362,6 +375,20 @@ class IngestingApplication(Application[UUID], Generic[A]):
             except DomainError as error:
                 return Rejection(index, event_id, error), {}
         return accepted, mine
+
+
+class _Laps:
+    """Tells a step clock the wall time since the last step ended (nothing without a clock)."""
+
+    def __init__(self, clock: StepClock | None) -> None:
+        self.clock = clock
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        if self.clock is not None:
+            now = time.perf_counter()
+            self.clock(step, now - self.last)
+            self.last = now
 
 
 def read_many(app: Application[UUID], aggregate_ids: Sequence[UUID]) -> dict[UUID, Aggregate]:
