@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 
 from eventsourcing.persistence import IntegrityError, OperationalError
@@ -41,7 +41,7 @@ class GroupCommitter:
     ) -> None:
         self.app = app
         self.max_events = max_events
-        self.lock = lock  # taken around each group, retries included (hall/writerlock.py)
+        self.lock = lock  # held for a turn: a group, retries included, and those queued meanwhile
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=f"commit-{app.name}", daemon=True)
         self._stopped = False
@@ -68,33 +68,54 @@ class GroupCommitter:
             self.lock.close()
 
     def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            group, stop = [job], False
-            size = len(job[0])
-            while size < self.max_events:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                group.append(more)
-                size += len(more[0])
+        group, stop = self._waiting(block=True)
+        while group:
             started, self._stepped = time.perf_counter(), 0.0
             try:
-                with self.lock.held() if self.lock is not None else contextlib.nullcontext():
+                with self._turn() as pass_turn:
                     self._commit(group)
-            except OperationalError as error:  # no lock, so nothing was decided: 503, retry
+                    # Batches that queued meanwhile follow in the same turn, a writer waiting in
+                    # another process going first (``WriterLock.held``).  They are taken after
+                    # the turn is handed on, so that those queued during it join them.
+                    while not stop and not self._queue.empty():
+                        group = []  # none taken yet, should handing on fail
+                        pass_turn()
+                        group, stop = self._waiting(block=False)
+                        if group:
+                            self._commit(group)
+            except OperationalError as error:  # the lock: nothing was decided; 503, retry
                 for _, future in group:
                     future.set_exception(error)
-            # The rest of the group's time: the lock's round trips, retries' and answers'.
+            # The rest of the turn's time: the lock's round trips, retries' and answers'.
             self._step("other", max(0.0, time.perf_counter() - started - self._stepped))
             if stop:
                 return
+            group, stop = self._waiting(block=True)
+
+    def _waiting(self, block: bool) -> tuple[list[_Job], bool]:
+        """The batches queued, up to ``max_events`` (waiting for one if ``block``), and
+        whether the committer was asked to stop after them."""
+        group: list[_Job] = []
+        size = 0
+        while size < self.max_events:
+            try:
+                job = self._queue.get() if block and not group else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                return group, True
+            group.append(job)
+            size += len(job[0])
+        return group, False
+
+    @contextlib.contextmanager
+    def _turn(self) -> Iterator[Callable[[], None]]:
+        """The writer lock held, where the service has one; the body gets its ``pass_turn``."""
+        if self.lock is None:
+            yield lambda: None
+        else:
+            with self.lock.held() as pass_turn:
+                yield pass_turn
 
     def _commit(self, group: list[_Job]) -> None:
         try:

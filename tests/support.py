@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -138,3 +139,11 @@ def two_writers(settings: Settings) -> Iterator[tuple[Desk, Desk]]:
     finally:
         first.close()
         second.close()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "it") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+        time.sleep(0.05)  # polling a condition, with a deadline

@@ -5,10 +5,12 @@ instead of conflicting (hall/writerlock.py)."""
 from __future__ import annotations
 
 import concurrent.futures
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from hall.runtime import Hall
@@ -17,7 +19,7 @@ from hall.writerlock import WriterLock
 from tests.billing.money import accepted_case, assessed, fresh, ledger, paid, receipt
 from tests.billing.test_group_commit import posted
 from tests.conftest import store_settings
-from tests.support import two_writers
+from tests.support import two_writers, wait_for
 
 
 @pytest.fixture
@@ -58,6 +60,44 @@ def test_a_writer_waits_while_another_holds_the_lock(on_postgres: Settings) -> N
         finally:
             other.close()
     assert [r.status for r in outcome] == ["recorded"]  # type: ignore[union-attr]
+
+
+def test_a_writer_passing_its_turn_lets_a_waiting_writer_go_first(on_postgres: Settings) -> None:
+    # A writer with more queued keeps its turn (``GroupCommitter``) but hands the lock on to a
+    # writer already waiting, and takes it back after that writer, in one round trip.
+    url, schema = on_postgres.database_url, on_postgres.database_schema
+    assert url is not None
+    first, second = WriterLock(url, schema, "billing"), WriterLock(url, schema, "billing")
+    turns: list[str] = []
+
+    def take_a_turn() -> None:
+        with second.held():
+            turns.append("second")
+
+    try:
+        with first.held() as pass_turn:
+            waiting = threading.Thread(target=take_a_turn)
+            waiting.start()
+            wait_for(lambda: _waiting_for(url, first.key) == 1, 30, "the second writer to wait")
+            pass_turn()  # returns once the second writer has had its turn
+            turns.append("first")
+        waiting.join(timeout=30)
+    finally:
+        first.close()
+        second.close()
+    assert turns == ["second", "first"]
+
+
+def _waiting_for(url: str, key: str) -> int:
+    """Sessions waiting for the advisory lock named ``key``."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(%s, 0)",
+            (key,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def test_two_processes_paying_one_receipt_number_at_once_record_it_once(

@@ -27,7 +27,7 @@ from projections.base import Projection
 from projections.sources import Message, StoreLog
 from projections.viewstore import Cursor, ViewStore
 from tests.operations.server import free_port
-from tests.support import ADMIN_TOKEN, Desk, event
+from tests.support import ADMIN_TOKEN, Desk, event, wait_for
 
 
 def walks(cases: int, seed: int, prefix: str = "2026-K") -> list[list[dict[str, Any]]]:
@@ -92,14 +92,6 @@ def relayed(bus: BusSettings, service: str = "intake") -> int:
         return RelayTracking(store, bus.topic(service)).load().position
     finally:
         store.close()
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 60.0, what: str = "it") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
-        time.sleep(0.05)  # polling a condition, with a deadline
 
 
 def read_topic(
