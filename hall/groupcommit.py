@@ -41,11 +41,14 @@ class GroupCommitter:
     ) -> None:
         self.app = app
         self.max_events = max_events
-        self.lock = lock  # held for a turn: a group, retries included, and those queued meanwhile
+        # Held for a turn (a group, retries included, and those queued meanwhile) while
+        # another writer shows (hall/writerlock.py).
+        self.lock = lock
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name=f"commit-{app.name}", daemon=True)
         self._stopped = False
         self._stepped = 0.0  # seconds of the group being written, by the steps it told
+        self._holding = False  # the writer lock, in the turn under way
         self.groups = 0  # how many transactions carried how many batches: for metrics
         self.batches = 0
         self.on_commit: list[Callable[[], None]] = []  # e.g. wake the followers
@@ -77,7 +80,7 @@ class GroupCommitter:
                     # Batches that queued meanwhile follow in the same turn, a writer waiting in
                     # another process going first (``WriterLock.held``).  They are taken after
                     # the turn is handed on, so that those queued during it join them.
-                    while not stop and not self._queue.empty():
+                    while not stop and not self._queue.empty() and self._turn_fits():
                         group = []  # none taken yet, should handing on fail
                         pass_turn()
                         group, stop = self._waiting(block=False)
@@ -110,16 +113,32 @@ class GroupCommitter:
 
     @contextlib.contextmanager
     def _turn(self) -> Iterator[Callable[[], None]]:
-        """The writer lock held, where the service has one; the body gets its ``pass_turn``."""
-        if self.lock is None:
+        """The writer lock held, if the service has one and another writer shows (and it is
+        not held already); the body gets its ``pass_turn``."""
+        if self.lock is None or self._holding or not self.lock.wanted:
             yield lambda: None
-        else:
-            with self.lock.held() as pass_turn:
+            return
+        with self.lock.held() as pass_turn:
+            self._holding = True
+            try:
                 yield pass_turn
+            finally:
+                self._holding = False
+
+    def _turn_fits(self) -> bool:
+        """Whether the turn under way takes turns as it should (another writer seen or not)."""
+        return self.lock is None or self.lock.wanted == self._holding
+
+    def _another_writer(self) -> None:
+        if self.lock is not None:
+            self.lock.another_writer()
 
     def _commit(self, group: list[_Job]) -> None:
         try:
             outcomes = self.app.record_group([batch for batch, _ in group], self._step)
+            if self.app.written_elsewhere:
+                self.app.written_elsewhere = False
+                self._another_writer()
         except Exception:
             if len(group) == 1:
                 self._commit_alone(group[0])
@@ -147,11 +166,14 @@ class GroupCommitter:
         batch, future = job
         for attempt in range(RETRIES):
             try:
-                (outcome,) = self.app.record_group([batch], self._step)
+                with self._turn():
+                    (outcome,) = self.app.record_group([batch], self._step)
             except IntegrityError:
                 # Another process wrote the same case or event id meanwhile: decide again
-                # on fresh state (the repository fast-forwards its cached aggregates).
+                # on fresh state (the repository fast-forwards its cached aggregates), in
+                # turn from now on where the service takes turns.
                 log.info("conflict on attempt %d; deciding again", attempt + 1)
+                self._another_writer()
                 continue
             except Exception as error:
                 future.set_exception(error)

@@ -161,7 +161,10 @@ class UnitOfWork:
             cached = cache.get(aggregate_id)
         except KeyError:
             return None
-        return cached if cached.version == stored else None  # type: ignore[return-value]
+        if cached.version != stored:  # this process's writes are all in the cache: not ours
+            self.app.written_elsewhere = True  # type: ignore[attr-defined]
+            return None
+        return cached  # type: ignore[return-value]
 
     def add(self, aggregate: Aggregate) -> None:
         self.touched[aggregate.id] = aggregate
@@ -219,6 +222,9 @@ class IngestingApplication(Application[UUID], Generic[A]):
     # across processes around each group): true where nearly every batch writes the same
     # aggregates, so concurrent decisions would nearly always conflict.
     writers_take_turns = False
+    # Set when a group finds an aggregate this process holds written past its copy: another
+    # process writes this service's events too (the group committer then takes turns).
+    written_elsewhere = False
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

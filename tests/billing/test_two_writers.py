@@ -1,6 +1,6 @@
 """Two API processes take billing's payments at once (``hall serve --workers``, or replicas):
-every payment writes its day, so their writers take turns under a PostgreSQL advisory lock
-instead of conflicting (hall/writerlock.py)."""
+every payment writes its day, so once they see each other their writers take turns under a
+PostgreSQL advisory lock instead of conflicting (hall/writerlock.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from hall.writerlock import WriterLock
 from tests.billing.money import accepted_case, assessed, fresh, ledger, paid, receipt
 from tests.billing.test_group_commit import posted
 from tests.conftest import store_settings
-from tests.support import two_writers, wait_for
+from tests.support import Desk, two_writers, wait_for
 
 
 @pytest.fixture
@@ -44,11 +44,30 @@ def test_payments_posted_at_once_to_two_writers_are_all_recorded(on_postgres: Se
     assert Decimal(day["totals"]["paid"]) == Decimal("1000.00")
 
 
+def test_a_lone_writer_takes_no_turns_until_another_writes(on_postgres: Settings) -> None:
+    with two_writers(on_postgres) as (desk_a, desk_b):
+        lock = billing_lock(desk_b)
+        cases = [accepted_case(desk_a) for _ in range(4)]
+        desk_a.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
+        desk_b.record(paid(cases[0], "10.00"), by="CASHIER")
+        desk_b.record(paid(cases[1], "10.00"), by="CASHIER")
+        alone = lock.wanted
+
+        desk_a.record(paid(cases[2], "10.00"), by="CASHIER")  # the day moves on elsewhere
+        desk_b.record(paid(cases[3], "10.00"), by="CASHIER")  # and B finds it so
+        seen = lock.wanted
+        day = ledger(desk_a)
+
+    assert (alone, seen) == (False, True)
+    assert Decimal(day["totals"]["paid"]) == Decimal("40.00")
+
+
 def test_a_writer_waits_while_another_holds_the_lock(on_postgres: Settings) -> None:
     with two_writers(on_postgres) as (desk_a, desk_b):
         second: Hall = desk_b.client.app.state.hall  # type: ignore[attr-defined]
         case_no = accepted_case(desk_a)
         desk_a.record(assessed(case_no, "10.00"), by="CASHIER")
+        billing_lock(desk_b).another_writer()  # as when B has seen A's payments
         assert on_postgres.database_url is not None
         other = WriterLock(on_postgres.database_url, on_postgres.database_schema, "billing")
         try:
@@ -60,6 +79,13 @@ def test_a_writer_waits_while_another_holds_the_lock(on_postgres: Settings) -> N
         finally:
             other.close()
     assert [r.status for r in outcome] == ["recorded"]  # type: ignore[union-attr]
+
+
+def billing_lock(desk: Desk) -> WriterLock:
+    hall: Hall = desk.client.app.state.hall  # type: ignore[attr-defined]
+    lock = hall.committers["billing"].lock
+    assert lock is not None
+    return lock
 
 
 def test_a_writer_passing_its_turn_lets_a_waiting_writer_go_first(on_postgres: Settings) -> None:
