@@ -19,6 +19,15 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+# Every session hall opens to PostgreSQL runs without JIT compilation.  The server JIT-compiles
+# a query whose estimated cost passes ``jit_above_cost``, and a young events table that has not
+# been analysed yet (or was analysed when it looked very different) is estimated at thousands of
+# rows per aggregate: billing's read of 357 cases from intake's table, which runs in 2 ms, was
+# compiled first, for 39 ms (117 ms on the session's first run), on every group of assessments
+# (``EXPLAIN ANALYZE``; ``python -m bench.ingest --money``).  Hall's queries are short probes
+# that compilation never pays back.
+SESSION_OPTIONS = "-c jit=off"
+
 
 def by_aggregate(rows: Iterable[tuple[UUID, int, str, Any]]) -> dict[UUID, list[StoredEvent]]:
     """Rows of (originator id, version, topic, state), in order, as each aggregate's events."""
@@ -34,6 +43,12 @@ class PostgresEvents:
 
     datastore: Any
     events_table_name: str
+
+    def __init__(self, datastore: Any, **kwargs: Any) -> None:
+        # The library opens the datastore's pool on first use, after its recorders are made: so
+        # each of its connections starts with these options.
+        datastore.pool.kwargs["options"] = SESSION_OPTIONS
+        super().__init__(datastore, **kwargs)  # type: ignore[call-arg]
 
     def _sql(self, template: str) -> Composed:
         return SQL(template).format(

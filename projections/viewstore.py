@@ -206,7 +206,11 @@ class PostgresViews:
             # Custom plans always: psycopg prepares a statement after a few runs, and a generic
             # plan made while a rebuild's fresh table was nearly empty (a sequential scan) would
             # serve every later batch; a 1,000,000-case rebuild slowed to a crawl that way.
-            kwargs={"options": f"-c search_path={schema} -c plan_cache_mode=force_custom_plan"},
+            # And no JIT compilation (see ``hall.pgevents.SESSION_OPTIONS``).
+            kwargs={
+                "options": f"-c search_path={schema} -c plan_cache_mode=force_custom_plan "
+                "-c jit=off"
+            },
             open=True,
         )
 

@@ -18,6 +18,7 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from psycopg.rows import tuple_row
 
+from hall.followers import view_store
 from hall.runtime import Hall
 from services.ingest import EventKey
 from tests.conftest import store_settings
@@ -92,3 +93,22 @@ def test_looking_up_event_ids_probes_each(pg_hall: Hall) -> None:
     assert whole_table_reads(nodes, tables) == []
     known, _ = recorder.select_known([*asked, uuid.uuid4()], [])
     assert set(known) == set(asked)
+
+
+def test_no_session_of_the_hall_compiles_queries(pg_hall: Hall) -> None:
+    # A young table's estimates made the server JIT-compile a 2 ms bulk read for 39 ms and more
+    # (hall/pgevents.py): every store's sessions, and the read models', run with JIT off.
+    settings: list[str] = []
+    for app in (pg_hall.intake, pg_hall.billing, pg_hall.access, pg_hall.supervision):
+        recorder: Any = app.recorder
+        with recorder.datastore.get_connection() as conn:
+            settings.append(conn.execute("SHOW jit").fetchone()["jit"])
+    views: Any = view_store(pg_hall.settings)
+    try:
+        with views.read() as cursor:
+            cursor.execute("SHOW jit")
+            settings.append(cursor.fetchone()[0])
+    finally:
+        views.close()
+
+    assert settings == ["off"] * 5
