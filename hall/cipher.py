@@ -10,6 +10,10 @@ and nonces come from one draw of OpenSSL's CSPRNG (``ssl.RAND_bytes``, which kee
 4,096 events.  They are random 96-bit nonces all the same (only drawn in bulk), never handed
 out twice: the pool is taken under a lock and dropped in a forked child, which would otherwise
 reuse the parent's.  Ciphertexts are byte-compatible with the library's cipher both ways.
+
+The child drops the pool as it starts (``os.register_at_fork``), rather than each nonce
+comparing ``os.getpid()``, a system call: 1.56 and 0.97 µs a nonce with that check, 1.00 and
+0.51 without (best of five loops of 100,000, the versions interleaved).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+import weakref
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -36,19 +41,21 @@ class EventCipher(AESCipher):
         self._lock = threading.Lock()
         self._nonces = b""
         self._next = 0
-        self._pid = os.getpid()
+        _CIPHERS.add(self)
 
     def _nonce(self) -> bytes:
         with self._lock:
-            if self._pid != os.getpid() or self._next + NONCE > len(self._nonces):
-                self._nonces, self._next, self._pid = (
-                    ssl.RAND_bytes(NONCE * NONCES_PER_DRAW),
-                    0,
-                    os.getpid(),
-                )
+            if self._next + NONCE > len(self._nonces):
+                self._nonces, self._next = ssl.RAND_bytes(NONCE * NONCES_PER_DRAW), 0
             nonce = self._nonces[self._next : self._next + NONCE]
             self._next += NONCE
             return nonce
+
+    def _forget_nonces(self) -> None:
+        self._nonces, self._next = b"", 0
+        # A lock another thread held at the fork stays held in the child, where no thread
+        # will release it.
+        self._lock = threading.Lock()
 
     def encrypt(self, plaintext: bytes) -> bytes:
         nonce = self._nonce()
@@ -63,3 +70,15 @@ class EventCipher(AESCipher):
             return self._aesgcm.decrypt(nonce, ciphertext[NONCE + TAG :] + tag, None)
         except InvalidTag as error:
             raise ValueError("Invalid cipher tag") from error
+
+
+_CIPHERS: weakref.WeakSet[EventCipher] = weakref.WeakSet()
+
+
+def _in_forked_child() -> None:
+    # The child must draw its own nonces: the parent hands out the ones it drew.
+    for cipher in list(_CIPHERS):
+        cipher._forget_nonces()
+
+
+os.register_at_fork(after_in_child=_in_forked_child)
