@@ -14,6 +14,7 @@ from hall import metrics
 from hall.http import errors
 from hall.http.auth import HallDep, TokenCheck
 from hall.http.posting import router as posting
+from hall.http.posting import served as post_events
 from hall.runtime import Hall
 from hall.settings import Settings
 from projections.api import router as reports
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, hall: Hall | None = None) -> Fa
     )
     errors.install(app)
     metrics.install(app)
+    app.router.routes.insert(0, post_events)  # the busiest route, matched first (see posting.py)
     app.include_router(posting)
     app.include_router(intake)
     app.include_router(supervision)
