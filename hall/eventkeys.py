@@ -24,6 +24,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from hall.pgevents import PostgresEvents, by_aggregate
+from hall.writerlock import WAIT_OUT_TURN
 from services.ingest import EventKey
 
 
@@ -252,6 +253,11 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         # Runs inside the transaction, before the events insert and its table lock.
+        turns: str | None = kwargs.get("outside_turn_of")
+        if turns is not None:
+            # Not while another writer holds its turn (``hall.writerlock``): waits for it to
+            # end, holding nothing yet that the turn's own write could wait for.
+            curs.execute(WAIT_OUT_TURN, {"key": turns})
         keys: Sequence[EventKey] = kwargs.get("event_keys", ())
         if keys:
             curs.execute(

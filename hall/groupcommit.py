@@ -125,6 +125,11 @@ class GroupCommitter:
             finally:
                 self._holding = False
 
+    def _outside_turn(self) -> str | None:
+        """The lock whose turns a write must wait out: the service's, unless held (a turn's
+        own write must not wait for itself)."""
+        return None if self.lock is None or self._holding else self.lock.key
+
     def _turn_fits(self) -> bool:
         """Whether the turn under way takes turns as it should (another writer seen or not)."""
         return self.lock is None or self.lock.wanted == self._holding
@@ -135,7 +140,9 @@ class GroupCommitter:
 
     def _commit(self, group: list[_Job]) -> None:
         try:
-            outcomes = self.app.record_group([batch for batch, _ in group], self._step)
+            outcomes = self.app.record_group(
+                [batch for batch, _ in group], self._step, self._outside_turn()
+            )
             if self.app.written_elsewhere:
                 self.app.written_elsewhere = False
                 self._another_writer()
@@ -167,7 +174,7 @@ class GroupCommitter:
         for attempt in range(RETRIES):
             try:
                 with self._turn():
-                    (outcome,) = self.app.record_group([batch], self._step)
+                    (outcome,) = self.app.record_group([batch], self._step, self._outside_turn())
             except IntegrityError:
                 # Another process wrote the same case or event id meanwhile: decide again
                 # on fresh state (the repository fast-forwards its cached aggregates), in

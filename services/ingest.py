@@ -254,13 +254,18 @@ class IngestingApplication(Application[UUID], Generic[A]):
         return [a for a in read_many(self, aggregate_ids).values() if isinstance(a, cls)]
 
     def record_group(
-        self, batches: Sequence[Sequence[Posted]], clock: StepClock | None = None
+        self,
+        batches: Sequence[Sequence[Posted]],
+        clock: StepClock | None = None,
+        outside_turn_of: str | None = None,
     ) -> list[Outcome]:
         """Record several independent batches in one transaction (group commit).
 
         ``clock`` is told the wall time of each step: ``lookup`` (what to ask, and which ids,
         keys and aggregates are known: the group's first query), ``prepare``, ``decide``, ``write``
-        (encoding, and the transaction that stores the events and their keys)."""
+        (encoding, and the transaction that stores the events and their keys).
+        ``outside_turn_of`` names the writers' lock the caller does not hold, whose turns the
+        write waits out (``hall.writerlock``); the store passes it on to its recorder."""
         lap = _Laps(clock)
         recorded_at = datetime.now(UTC)
         everyone = [p for batch in batches for p in batch]
@@ -301,7 +306,9 @@ class IngestingApplication(Application[UUID], Generic[A]):
                 # The event store directly, not ``save()``: save checks every object against
                 # the library's runtime protocols (~17 µs an event on Python 3.11), and these
                 # are known domain events of aggregates this application does not snapshot.
-                recordings = self.events.put(uow.events, event_keys=keys)
+                recordings = self.events.put(
+                    uow.events, event_keys=keys, outside_turn_of=outside_turn_of
+                )
             except Exception:
                 self._forget(uow)  # e.g. another process wrote these aggregates meanwhile
                 raise

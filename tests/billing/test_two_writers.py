@@ -81,6 +81,33 @@ def test_a_writer_waits_while_another_holds_the_lock(on_postgres: Settings) -> N
     assert [r.status for r in outcome] == ["recorded"]  # type: ignore[union-attr]
 
 
+def test_a_lone_writer_waits_out_another_writers_turn(on_postgres: Settings) -> None:
+    # A writer that has seen no other takes no turns, but its writes wait while another
+    # writer holds its turn: else a decision taken in turn could be overtaken again and again.
+    with two_writers(on_postgres) as (desk_a, desk_b):
+        lone: Hall = desk_b.client.app.state.hall  # type: ignore[attr-defined]
+        case_no = accepted_case(desk_a)
+        desk_a.record(assessed(case_no, "10.00"), by="CASHIER")
+        assert on_postgres.database_url is not None
+        other = WriterLock(on_postgres.database_url, on_postgres.database_schema, "billing")
+        try:
+            with other.held():  # another process's writer, in its turn
+                waiting = lone.committers["billing"].submit([posted(paid(case_no, "10.00"))])
+                wait_for(
+                    lambda: _waiting_for(on_postgres.database_url or "", other.key) == 1,
+                    30,
+                    "the lone writer's write to wait",
+                )
+                unanswered = not waiting.done()
+            outcome = waiting.result(timeout=30)  # written once the turn is over
+        finally:
+            other.close()
+        took_turns = billing_lock(desk_b).wanted
+    assert unanswered
+    assert not took_turns  # it waited without taking a turn of its own
+    assert [r.status for r in outcome] == ["recorded"]  # type: ignore[union-attr]
+
+
 def billing_lock(desk: Desk) -> WriterLock:
     hall: Hall = desk.client.app.state.hall  # type: ignore[attr-defined]
     lock = hall.committers["billing"].lock
