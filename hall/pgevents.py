@@ -19,7 +19,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-# Every session hall opens to PostgreSQL runs without JIT compilation.  The server JIT-compiles
+# The sessions that run hall's queries (the event stores' and the read models') run without JIT
+# compilation; the writer lock's and the listener's run none worth it.  The server JIT-compiles
 # a query whose estimated cost passes ``jit_above_cost``, and a young events table that has not
 # been analysed yet (or was analysed when it looked very different) is estimated at thousands of
 # rows per aggregate: billing's read of 357 cases from intake's table, which runs in 2 ms, was

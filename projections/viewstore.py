@@ -19,6 +19,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from hall.pgevents import SESSION_OPTIONS
+
 _PLACEHOLDER = re.compile(r"\?")
 STAGED = 200  # rows from which an upsert goes through a scratch table (where one is offered)
 
@@ -206,10 +208,10 @@ class PostgresViews:
             # Custom plans always: psycopg prepares a statement after a few runs, and a generic
             # plan made while a rebuild's fresh table was nearly empty (a sequential scan) would
             # serve every later batch; a 1,000,000-case rebuild slowed to a crawl that way.
-            # And no JIT compilation (see ``hall.pgevents.SESSION_OPTIONS``).
+            # And no JIT compilation, as the event stores (``SESSION_OPTIONS``).
             kwargs={
                 "options": f"-c search_path={schema} -c plan_cache_mode=force_custom_plan "
-                "-c jit=off"
+                f"{SESSION_OPTIONS}"
             },
             open=True,
         )

@@ -95,7 +95,7 @@ def test_looking_up_event_ids_probes_each(pg_hall: Hall) -> None:
     assert set(known) == set(asked)
 
 
-def test_no_session_of_the_hall_compiles_queries(pg_hall: Hall) -> None:
+def test_the_stores_and_read_models_sessions_compile_no_queries(pg_hall: Hall) -> None:
     # A young table's estimates made the server JIT-compile a 2 ms bulk read for 39 ms and more
     # (hall/pgevents.py): every store's sessions, and the read models', run with JIT off.
     settings: list[str] = []
