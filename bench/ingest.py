@@ -229,9 +229,13 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
         print(f"  CPU µs per event of {p.name[:3]}, until caught up: {per_event}")
         for service, steps in p.writer_per_event.items():
             spent = ", ".join(f"{step} {us:.1f}" for step, us in steps.items())
+            groups = p.writer_groups.get(service, 0.0)
+            sizes = (
+                f", {p.writer_batches[service] / groups:.1f} requests per group" if groups else ""
+            )
             print(
                 f"  {service}'s writer, wall µs per event of {p.name[:3]}: {spent} "
-                f"(busy {p.writer_busy[service]:.0%} of it)"
+                f"(busy {p.writer_busy[service]:.0%} of it{sizes})"
             )
         if p.cpu.get("other", 0) > QUIET_CORES:
             print(f"warning: other processes used {p.cpu['other']:.2f} cores during {p.name[:3]}")
@@ -258,6 +262,8 @@ def report(a: Phase, b: Phase, c: Phase, args: argparse.Namespace) -> dict[str, 
                 "cpu_us_per_event": p.cpu_per_event,
                 "writer_us_per_event": p.writer_per_event,
                 "writer_busy": p.writer_busy,
+                "writer_groups": p.writer_groups,
+                "writer_batches": p.writer_batches,
                 "followers_caught_up_s": p.caught_up_s,
                 "goal": goals[p.name],
             }

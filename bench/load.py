@@ -38,6 +38,11 @@ MONEY_WALK: list[tuple[str, dict[str, Any]]] = [
 ]
 MONEY = {"mode": False}  # set by bench.ingest --money before the phases run
 WRITER_STEPS = ("lookup", "prepare", "decide", "write", "other")  # as a group goes (metrics.py)
+# The group commit's histogram: how many groups, how many requests in them.
+GROUP_COUNTS = {
+    "groups": "hall_group_commit_batches_count",
+    "batches": "hall_group_commit_batches_sum",
+}
 WALKS_PER_CLIENT_SECOND = 60  # (a): a client's most walks a second (2 POSTs of >= 8 ms each)
 
 
@@ -87,6 +92,9 @@ class Phase:
     # hall_writer_seconds), and the share of the phase it was busy.
     writer_per_event: dict[str, dict[str, float]] = field(default_factory=dict)
     writer_busy: dict[str, float] = field(default_factory=dict)
+    # Each service's groups in the phase (hall_group_commit_batches): requests per transaction.
+    writer_groups: dict[str, float] = field(default_factory=dict)
+    writer_batches: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -183,10 +191,13 @@ class CpuMeter:
         """Each writer's time between ``start()`` and ``stop()``, per event of the phase by step,
         and as a share of the phase: near 1, the batches waited for the writer."""
         order = {step: n for n, step in enumerate(WRITER_STEPS)}  # others after, by name
+        for (service, count), n in self.writing.items():
+            if count in GROUP_COUNTS and n > 0:
+                getattr(phase, f"writer_{count}")[service] = n
         for (service, step), seconds in sorted(
             self.writing.items(), key=lambda item: (item[0][0], order.get(item[0][1], 9), item[0])
         ):
-            if seconds > 0 and phase.events:
+            if step not in GROUP_COUNTS and seconds > 0 and phase.events:
                 steps = phase.writer_per_event.setdefault(service, {})
                 steps[step] = 1e6 * seconds / phase.events
                 busy = phase.writer_busy.get(service, 0.0) + seconds / phase.seconds
@@ -194,16 +205,19 @@ class CpuMeter:
 
 
 def writer_seconds(base: str, token: str) -> dict[tuple[str, str], float]:
-    """The server's writers' wall seconds so far by (service, step): ``hall_writer_seconds``."""
+    """The server's writers' wall seconds so far by (service, step) (``hall_writer_seconds``),
+    and their groups and the requests in them by (service, "groups" or "batches")."""
     answer = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     answer.raise_for_status()
-    return {
-        (sample.labels["service"], sample.labels["step"]): sample.value
-        for family in text_string_to_metric_families(answer.text)
-        if family.name == "hall_writer_seconds"
-        for sample in family.samples
-        if sample.name == "hall_writer_seconds_total"
-    }
+    found: dict[tuple[str, str], float] = {}
+    for family in text_string_to_metric_families(answer.text):
+        for sample in family.samples:
+            if sample.name == "hall_writer_seconds_total":
+                found[sample.labels["service"], sample.labels["step"]] = sample.value
+            elif sample.name in GROUP_COUNTS.values():
+                count = next(k for k, v in GROUP_COUNTS.items() if v == sample.name)
+                found[sample.labels["service"], count] = sample.value
+    return found
 
 
 def _used(end: dict[str, float], begin: dict[str, float]) -> float:

@@ -56,6 +56,14 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--money", action="store_true", help="fee assessed and paid, not case walks")
     p.add_argument("--batches", type=int, default=40, help="timed batches of 500 events")
     p.add_argument(
+        "--singles",
+        type=int,
+        metavar="N",
+        help="instead, groups of N one-event requests, as the writer takes them from N "
+        "terminals posting one event each (the ingest benchmark's (a)): a walk's events go in "
+        "successive groups",
+    )
+    p.add_argument(
         "--database-url",
         default=os.environ.get("HALL_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     )
@@ -100,10 +108,17 @@ def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[list[int
         for start in range(0, len(numbers), BATCH):
             accepted = [_events(n, WALK[:1])[0] for n in numbers[start : start + BATCH]]
             _check(hall.intake.record_group([parsed(accepted)]))
-    bodies = [
-        [e for n in numbers[b * walks : (b + 1) * walks] for e in _events(n, walk)]
-        for b in range(args.batches)
-    ]
+    if args.singles:  # N walks at a time: their first events, one group; then their second...
+        groups = [
+            [[events[step]] for events in (_events(n, walk) for n in numbers[w : w + args.singles])]
+            for w in range(0, len(numbers), args.singles)
+            for step in range(len(walk))
+        ]
+    else:
+        groups = [
+            [[e for n in numbers[b * walks : (b + 1) * walks] for e in _events(n, walk)]]
+            for b in range(args.batches)
+        ]
     app: IngestingApplication[Any] = hall.billing if args.money else hall.intake
     owners = {"app": app, "recorder": app.recorder, "mapper": app.mapper}
     clock = Clock()
@@ -119,16 +134,16 @@ def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[list[int
 
     recorder.insert_events = noting
     collector.settle()
-    for body in bodies:
+    for group in groups:
         wall, cpu = time.perf_counter(), time.thread_time()
-        batch = parsed(body)
+        batches = [parsed(body) for body in group]
         clock.wall["parse (validate, digest)"] += time.perf_counter() - wall
         clock.cpu["parse (validate, digest)"] += time.thread_time() - cpu
         wall, cpu = time.perf_counter(), time.thread_time()
-        _check(app.record_group([batch]))
+        _check(app.record_group(batches))
         clock.wall["record_group, all of it"] += time.perf_counter() - wall
         clock.cpu["record_group, all of it"] += time.thread_time() - cpu
-    return clock, sum(len(b) for b in bodies), lengths
+    return clock, sum(len(body) for group in groups for body in group), lengths
 
 
 def baseline(url: str, schema: str, lengths: list[list[int]]) -> float:
@@ -151,7 +166,12 @@ def baseline(url: str, schema: str, lengths: list[list[int]]) -> float:
 
 def report(clock: Clock, events: int, raw_s: float, args: argparse.Namespace) -> None:
     kind = "money events (fee.assessed, fee.paid)" if args.money else "case events (5-event walks)"
-    print(f"\nhall writer benchmark, {kind}: {args.batches} batches of {BATCH}, in one process")
+    shape = (
+        f"groups of {args.singles} one-event requests"
+        if args.singles
+        else f"{args.batches} batches of {BATCH}"
+    )
+    print(f"\nhall writer benchmark, {kind}: {shape} ({events} events), in one process")
     print(f"{'step':<36}{'wall µs/event':>14}{'CPU µs/event':>14}")
     print("-" * 64)
     for label in ["parse (validate, digest)", *(s[0] for s in STEPS), "record_group, all of it"]:

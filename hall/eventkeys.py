@@ -18,13 +18,9 @@ from eventsourcing.persistence import InterfaceError, Notification, OperationalE
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from eventsourcing.utils import retry
-from psycopg import Cursor
-from psycopg.pq import TransactionStatus
-from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from hall.pgevents import PostgresEvents, by_aggregate
-from hall.writerlock import WAIT_OUT_TURN
 from services.ingest import EventKey
 
 
@@ -197,110 +193,121 @@ class KeyedPostgresRecorder(PostgresEvents, PostgresApplicationRecorder):
                 "originator_version bigint NOT NULL)"
             ).format(schema, table)
         )
-        self._insert_keys = SQL(
-            "INSERT INTO {0}.{1} (event_id, digest, originator_id, originator_version) "
-            "SELECT * FROM unnest(%b::uuid[], %b::text[], %b::uuid[], %b::bigint[])"
-        ).format(schema, table)
         # Both lookups start from the ids asked (``unnest``) and probe the indexes per id
         # (``LATERAL``), planned afresh each time (never prepared): written as ``= ANY(%s)``,
         # or planned once while the tables were small, they scanned whole tables for every
         # group as the tables grew (38 -> 184 µs of PostgreSQL CPU per posted event after a
         # few thousand single posts); as plain joins, a young table not yet analysed was
         # scanned whole too (see ``PostgresEvents._select_aggregates``; ``OFFSET 0`` keeps each
-        # subquery a probe).
-        self._select_keys = SQL(
-            "SELECT k.event_id, k.digest, e.notification_id, k.originator_id "
+        # subquery a probe).  One statement answers both: a row with a digest is a known key,
+        # a row without one an aggregate's last version (see ``select_known``).
+        events = Identifier(self.events_table_name)
+        self._select_known = SQL(
+            "SELECT k.event_id AS id, k.digest, e.notification_id AS number, k.originator_id "
             "FROM unnest(%b::uuid[]) AS asked(event_id) "
             "CROSS JOIN LATERAL (SELECT * FROM {0}.{1} WHERE event_id = asked.event_id OFFSET 0) k "
             "CROSS JOIN LATERAL (SELECT notification_id FROM {0}.{2} WHERE originator_id = "
-            "k.originator_id AND originator_version = k.originator_version OFFSET 0) e"
-        ).format(schema, table, Identifier(self.events_table_name))
+            "k.originator_id AND originator_version = k.originator_version OFFSET 0) e "
+            "UNION ALL "
+            "SELECT asked.id, NULL, last.version, NULL FROM unnest(%b::uuid[]) AS asked(id) "
+            "CROSS JOIN LATERAL (SELECT v.originator_version AS version FROM {0}.{2} v "
+            "WHERE v.originator_id = asked.id ORDER BY v.originator_version DESC LIMIT 1) last"
+        ).format(schema, table, events)
+        # The write: the keys, the table lock, the notification and the events, in one
+        # function called by one statement (``insert_events``).
+        self._write_function = Identifier(f"{events_table_name}_write"[:63])
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE OR REPLACE FUNCTION {0}.{1}(turn_key text, lock_timeout text, "
+                "key_ids uuid[], key_digests text[], key_originators uuid[], "
+                "key_versions bigint[], ids uuid[], versions bigint[], topics text[], "
+                "states bytea[]) "
+                "RETURNS SETOF bigint LANGUAGE plpgsql AS $body$ "
+                "BEGIN "
+                # Not while another writer holds its turn (``hall.writerlock``, whose key this
+                # hashes alike): waits for it to end, holding nothing yet that the turn's own
+                # write could wait for.
+                "IF turn_key IS NOT NULL THEN "
+                "PERFORM pg_advisory_xact_lock_shared(hashtextextended(turn_key, 0)); "
+                "END IF; "
+                "INSERT INTO {0}.{2} (event_id, digest, originator_id, originator_version) "
+                "SELECT * FROM unnest(key_ids, key_digests, key_originators, key_versions); "
+                # The library's table lock: insert order is commit order, so that followers
+                # never pass a position that a slower transaction fills in later.
+                "PERFORM set_config('lock_timeout', lock_timeout, true); "
+                "LOCK TABLE {0}.{3} IN EXCLUSIVE MODE; "
+                "NOTIFY {4}; "
+                "RETURN QUERY INSERT INTO {0}.{3} "
+                "(originator_id, originator_version, topic, state) "
+                "SELECT * FROM unnest(ids, versions, topics, states) RETURNING notification_id; "
+                "END $body$"
+            ).format(schema, self._write_function, table, events, Identifier(self.channel_name))
+        )
+        self._write = SQL(
+            "SELECT notification_id FROM {0}.{1}(%b::text, %b::text, %b::uuid[], %b::text[], "
+            "%b::uuid[], %b::bigint[], %b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "AS notification_id"
+        ).format(schema, self._write_function)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """The library's transaction (keys, table lock, notify, events) in ONE round trip.
+        """The library's transaction (keys, table lock, notify, events) as ONE statement.
 
-        The library syncs its pipeline three times per transaction (entering the
-        transaction, after the insert, at commit).  The group committer's thread waits out
-        each round trip and then waits again for the GIL, which the API's event loop holds
-        while it parses requests.  Measured with ``HALL_FOLLOWERS=false python -m
-        bench.ingest``: 4.9-5.1 ms per group commit's write before, 4.1 ms after, and (a)
-        1,301-1,407 -> 1,499-1,529 events/s, on the same machine within minutes.
+        The library sends each of them as a statement of its own (in a pipeline it syncs three
+        times; hall synced its pipeline once until December 2026).  Each statement costs the
+        writer's thread CPU in psycopg, and each wait on the socket gives up the interpreter's
+        lock, which the API's event loop then holds while it parses requests.  Measured in
+        process, a pipeline of eight trivial statements took 306-380 µs of CPU against 55-60
+        for one (scratch loop), and a write of 16 events 598-705 µs against 302-313 (see
+        bench/README.md, writer benchmark).  The statements are now those of the function made
+        with the tables (``__init__``), called in autocommit: one transaction, and a failure (a
+        key or version another process wrote) rolls back all of it.
 
-        Here BEGIN ... COMMIT are plain statements queued in one pipeline and synced once; a
-        failure (e.g. a key or version another process wrote) skips the rest, COMMIT
-        included, and is rolled back before the connection goes back to the pool.
+        ``outside_turn_of`` names the writers' lock whose turns the write waits out first
+        (``hall.writerlock``); ``event_keys`` are written before the events.
         """
         if not stored_events:
             return []
-        with self.datastore.get_connection() as conn:
-            try:
-                with conn.pipeline() as pipeline, conn.cursor() as curs, conn.cursor() as rows:
-                    curs.execute("BEGIN")
-                    self._insert_events(curs, stored_events, **kwargs)
-                    self._insert_stored_events(rows, stored_events, **kwargs)
-                    curs.execute("COMMIT")
-                    pipeline.sync()
-                    return self._fetch_ids_after_insert_events(rows, stored_events, **kwargs)
-            except BaseException:
-                if conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.rollback()
-                raise
-
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # Runs inside the transaction, before the events insert and its table lock.
-        turns: str | None = kwargs.get("outside_turn_of")
-        if turns is not None:
-            # Not while another writer holds its turn (``hall.writerlock``): waits for it to
-            # end, holding nothing yet that the turn's own write could wait for.
-            curs.execute(WAIT_OUT_TURN, {"key": turns})
         keys: Sequence[EventKey] = kwargs.get("event_keys", ())
-        if keys:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(
-                self._insert_keys,
+                self._write,
                 (
+                    kwargs.get("outside_turn_of"),
+                    f"{self.datastore.lock_timeout}s",
                     [k.event_id for k in keys],
                     [k.digest for k in keys],
                     [k.originator_id for k in keys],
                     [k.originator_version for k in keys],
+                    [e.originator_id for e in stored_events],
+                    [e.originator_version for e in stored_events],
+                    [e.topic for e in stored_events],
+                    [e.state for e in stored_events],
                 ),
             )
-        super()._insert_events(curs, stored_events, **kwargs)
+            return [row["notification_id"] for row in curs.fetchall()]
 
     def select_known(
         self, event_ids: Sequence[UUID], originator_ids: Sequence[UUID]
     ) -> tuple[dict[UUID, KnownEvent], dict[UUID, int]]:
         """The known ids among ``event_ids`` with their digest and position, and the last
         stored version of each aggregate among ``originator_ids`` that exists: both queries
-        sent in one pipeline, one round trip (under load the round trip costs the writer more
+        asked in one statement, one round trip (under load the round trip costs the writer more
         than the queries do; see ``insert_events``)."""
         if not event_ids and not originator_ids:
             return {}, {}
-        with (
-            self.datastore.get_connection() as conn,
-            conn.pipeline() as pipeline,
-            conn.cursor() as keys,
-            conn.cursor() as versions,
-        ):
-            if event_ids:
-                keys.execute(self._select_keys, (list(event_ids),), prepare=False)
-            if originator_ids:
-                versions.execute(self._select_versions, (list(originator_ids),), prepare=False)
-            pipeline.sync()
-            known = {
-                row["event_id"]: KnownEvent(
-                    row["digest"], row["notification_id"], row["originator_id"]
-                )
-                for row in (keys.fetchall() if event_ids else ())
-            }
-            last = {
-                row["originator_id"]: row["version"]
-                for row in (versions.fetchall() if originator_ids else ())
-            }
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_known, (list(event_ids), list(originator_ids)), prepare=False)
+            known: dict[UUID, KnownEvent] = {}
+            last: dict[UUID, int] = {}
+            for row in curs.fetchall():
+                if row["digest"] is None:
+                    last[row["id"]] = row["number"]
+                else:
+                    position, originator_id = row["number"], row["originator_id"]
+                    known[row["id"]] = KnownEvent(row["digest"], position, originator_id)
             return known, last
 
 

@@ -65,16 +65,6 @@ class PostgresEvents:
         )
 
     @cached_property
-    def _select_versions(self) -> Composed:
-        # From the ids asked (``unnest``), planned afresh each time: see eventkeys's lookups.
-        # Each id's last version is one backward probe of the primary key.
-        return self._sql(
-            "SELECT asked.id AS originator_id, last.version FROM unnest(%b::uuid[]) AS asked(id) "
-            "CROSS JOIN LATERAL (SELECT e.originator_version AS version FROM {0}.{1} e "
-            "WHERE e.originator_id = asked.id ORDER BY e.originator_version DESC LIMIT 1) last"
-        )
-
-    @cached_property
     def _select_aggregates(self) -> Composed:
         # Each id's events are one forward probe of the primary key (``LATERAL``), whatever the
         # planner believes of the table.  As a plain join, on a young table that autovacuum had

@@ -15,11 +15,12 @@ The writers take turns only while another writer shows: a group finds the day wr
 this process's copy, or a write collides.  A lone writer (one ``hall serve``) takes no lock.
 A collision costs the loser one decision again, taken in turn.  Meanwhile the winner, which has
 seen no other writer, still writes outside turns; so every write made outside a turn first
-takes the lock in shared mode for its transaction (``WAIT_OUT_TURN``, sent with the write: no
-round trip of its own).  It waits while another writer holds its turn, and a turn waits for
-the writes under way: a turn's decision is never overtaken.  A write that waited may then
-collide, and its writer takes turns too.  (Without this, under a steady stream of payments on
-two writers, the loser's decisions in turn were overtaken three times running: 503.)
+takes the lock in shared mode for its transaction (first in the write's one statement,
+``hall.eventkeys``: no round trip of its own).  It waits while another writer holds its turn,
+and a turn waits for the writes under way: a turn's decision is never overtaken.  A write that
+waited may then collide, and its writer takes turns too.  (Without this, under a steady stream
+of payments on two writers, the loser's decisions in turn were overtaken three times running:
+503.)
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ import psycopg
 from eventsourcing.persistence import OperationalError
 
 TURNS_AFTER = 600.0  # seconds the writers keep taking turns after another one was last seen
-# A write outside a turn, first in its transaction: the lock in shared mode until it ends.
-# Session and transaction advisory locks of one key block each other.
-WAIT_OUT_TURN = "SELECT pg_advisory_xact_lock_shared(hashtextextended(%(key)s, 0))"
+# A write outside a turn takes the lock in shared mode until its transaction ends (the write
+# function of ``hall.eventkeys``, with the same hash of the key): session and transaction
+# advisory locks of one key block each other.
 
 
 class WriterLock:

@@ -103,6 +103,7 @@ class UnitOfWork:
         self.claimed: dict[UUID, tuple[str, Any]] = {}  # key -> (digest, event), by this group
         self._claiming: dict[UUID, tuple[str, Any]] = {}  # the same, by the batch deciding
         self.fresh_claims: list[UUID] = []  # claimed by the event being decided
+        self._last: dict[UUID, Any] = {}  # each aggregate's last event in ``events``
 
     def get(self, aggregate_id: UUID, cls: type[A]) -> A:
         """The aggregate as this batch sees it (its own changes included)."""
@@ -187,9 +188,14 @@ class UnitOfWork:
     def commit_batch(self) -> None:
         for aggregate_id, aggregate in self.touched.items():
             changes = aggregate.collect_events()
-            if changes:  # an aggregate only looked at needs no copy for the next batch
-                self.events.extend(changes)
-                self.committed[aggregate_id] = aggregate
+            if not changes:  # an aggregate only looked at needs no copy for the next batch
+                continue
+            self.committed[aggregate_id] = aggregate
+            last = self._last.get(aggregate_id)
+            if last is not None and len(changes) == 1 and _absorbed(aggregate, last, changes[0]):
+                continue
+            self.events.extend(changes)
+            self._last[aggregate_id] = changes[-1]
         self.touched = {}
         self.claimed.update(self._claiming)
         self._claiming = {}
@@ -197,6 +203,14 @@ class UnitOfWork:
     def rollback_batch(self) -> None:
         self.touched = {}
         self._claiming = {}
+
+
+def _absorbed(aggregate: Aggregate, earlier: Any, later: Any) -> bool:
+    """Whether ``aggregate`` folded its new event into its ``earlier`` one, which the group has
+    not stored yet (``absorb``: an aggregate that records many small changes, such as billing's
+    day index, one per single-payment request, then stores one event for the whole group)."""
+    absorb = getattr(aggregate, "absorb", None)
+    return absorb is not None and bool(absorb(earlier, later))
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,24 @@ class Day(FlatState, Aggregate):
     def _paid_receipts(self, receipt_nos: list[str]) -> None:
         self.awaiting += len(receipt_nos)
 
+    def absorb(self, earlier: Any, later: Any) -> bool:
+        """Fold ``later``, this day's newest event, into ``earlier``, the one just before it,
+        when both are payments and neither is stored yet (``UnitOfWork.commit_batch``: the
+        requests of one group commit, as ``paid`` does for the payments of one request).  The
+        state already counts both; the day steps back to the version of the one event left.
+
+        In single-payment requests, the day wrote as many events as the accounts did."""
+        if not (
+            isinstance(earlier, Day.PaidReceipts)  # type: ignore[attr-defined]
+            and isinstance(later, Day.PaidReceipts)  # type: ignore[attr-defined]
+            and self.version == later.originator_version == earlier.originator_version + 1
+        ):
+            return False
+        earlier.receipt_nos.extend(later.receipt_nos)
+        self.version = earlier.originator_version
+        self.modified_on = earlier.timestamp  # as replaying the stored events will have it
+        return True
+
     @event("Paid")
     def _paid(self, receipt_no: str) -> None:
         """One receipt, as stored until December 2026: still replayed."""

@@ -1,5 +1,6 @@
-"""A day's index of receipts: the payments of one request are one stored event, and a day
-indexed one receipt per event, as until December 2026, still reads as before."""
+"""A day's index of receipts: the payments of one request, and of the requests committed
+together, are one stored event; a day indexed one receipt per event, as until December 2026,
+still reads as before."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from eventsourcing.application import Application
 
 from hall.runtime import Hall
 from services.billing.indexes import Day, day_id, receipts_of_day
-from services.ingest import Rejection
+from services.ingest import Rejection, read_many
 from tests.billing.money import MONDAY, accepted_case, assessed, ledger, paid, remitted, unremitted
 from tests.billing.test_group_commit import posted
 from tests.support import Desk
@@ -94,9 +95,46 @@ def test_a_rejected_request_leaves_nothing_in_the_day_index(desk: Desk, hall: Ha
         [[posted(first)], [*map(posted, refused)], [posted(third)]]
     )
 
-    # Then the day names the receipts of the other two, one event each, and nothing else
+    # Then the day names the receipts of the other two, in one event, and nothing else
     assert isinstance(outcomes[1], Rejection)
     paid_events = [e for e in day_events(hall) if isinstance(e, Day.PaidReceipts)]  # type: ignore[attr-defined]
-    assert [e.receipt_nos for e in paid_events] == [[first["receipt_no"]], [third["receipt_no"]]]
+    assert [e.receipt_nos for e in paid_events] == [[first["receipt_no"], third["receipt_no"]]]
     rows = ledger(desk)["rows"]
     assert [row["receipt_no"] for row in rows] == [first["receipt_no"], third["receipt_no"]]
+
+
+def test_the_payments_of_requests_committed_together_are_one_day_event(
+    desk: Desk, hall: Hall
+) -> None:
+    # Given four cases assessed, and the day's first payment recorded
+    cases = [accepted_case(desk) for _ in range(4)]
+    desk.record(*[assessed(case_no, "10.00") for case_no in cases], by="CASHIER")
+    payments = [paid(case_no, "10.00") for case_no in cases]
+    desk.record(payments[0], by="CASHIER")
+
+    # When three single-payment requests are committed together
+    outcomes = hall.billing.record_group([[posted(p)] for p in payments[1:]])
+
+    # Then the day stores one event naming their receipts in order
+    assert not any(isinstance(o, Rejection) for o in outcomes)
+    paid_events = [e for e in day_events(hall) if isinstance(e, Day.PaidReceipts)]  # type: ignore[attr-defined]
+    receipts = [p["receipt_no"] for p in payments]
+    assert [e.receipt_nos for e in paid_events] == [receipts[:1], receipts[1:]]
+    # and the writer's copy of the day is the stored one: same version, same count awaiting
+    the_day = day_id(date.fromisoformat(MONDAY))
+    stored = read_many(hall.billing, [the_day])[the_day]
+    cached = hall.billing.repository.cache.get(the_day)  # type: ignore[union-attr]
+    assert (
+        (cached.version, cached.awaiting)
+        == (stored.version, stored.awaiting)
+        == (
+            paid_events[-1].originator_version,
+            4,
+        )
+    )
+    # so the next request finds it current, and every receipt awaits remittance
+    hall.billing.written_elsewhere = False
+    desk.record(remitted(receipts[:2], "20.00"), by="CASHIER")
+    assert not hall.billing.written_elsewhere
+    waiting = unremitted(desk, "2026-03-10T09:00:00+08:00")
+    assert sorted(r["receipt_no"] for r in waiting["receipts"]) == sorted(receipts[2:])

@@ -1,10 +1,11 @@
 """The bulk reads of an events table probe its indexes id by id, whatever the planner believes.
 
-A group commit asks which event ids are known; supervision, and billing's look-up of cases'
-departments, read many aggregates at once.  Written as plain joins from the ids asked, a table
-that autovacuum had not analysed yet was scanned whole for each read (a parallel hash join for
-20 ids, a merge join along the whole primary key for 300).  The planner is told here to avoid
-nested loops, the one plan that probes: the reads must probe anyway.
+A group commit asks which event ids are known and which aggregates exist; supervision, and
+billing's look-up of cases' departments, read many aggregates at once.  Written as plain joins
+from the ids asked, a table that autovacuum had not analysed yet was scanned whole for each
+read (a parallel hash join for 20 ids, a merge join along the whole primary key for 300).  The
+planner is told here to avoid nested loops, the one plan that probes: the reads must probe
+anyway.
 """
 
 from __future__ import annotations
@@ -87,12 +88,14 @@ def test_looking_up_event_ids_probes_each(pg_hall: Hall) -> None:
     )
 
     asked = [k.event_id for k in keys[:20]]
-    nodes = plan_nodes(pg_hall, recorder._select_keys, [asked])
+    cases = [k.originator_id for k in keys[20:40]]
+    nodes = plan_nodes(pg_hall, recorder._select_known, [asked, cases])
 
     tables = {recorder.events_table_name, recorder.keys_table_name}
     assert whole_table_reads(nodes, tables) == []
-    known, _ = recorder.select_known([*asked, uuid.uuid4()], [])
+    known, versions = recorder.select_known([*asked, uuid.uuid4()], [*cases, uuid.uuid4()])
     assert set(known) == set(asked)
+    assert versions == dict.fromkeys(cases, 1)
 
 
 def test_the_stores_and_read_models_sessions_compile_no_queries(pg_hall: Hall) -> None:
