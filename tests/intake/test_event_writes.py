@@ -1,7 +1,7 @@
 """The events recorder's own write and lookup: events and their keys commit together or not at all.
 
-On PostgreSQL the transaction travels as one pipeline (BEGIN ... COMMIT, synced once) and the
-group commit's two lookups as another; these tests hold both to what the library's path gave.
+On PostgreSQL the transaction is one statement (the events table's write function) and the
+group commit's two lookups one query; these tests hold both to what the library's path gave.
 """
 
 from __future__ import annotations
