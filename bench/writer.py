@@ -109,9 +109,10 @@ def run(hall: Hall, args: argparse.Namespace) -> tuple[Clock, int, list[list[int
             accepted = [_events(n, WALK[:1])[0] for n in numbers[start : start + BATCH]]
             _check(hall.intake.record_group([parsed(accepted)]))
     if args.singles:  # N walks at a time: their first events, one group; then their second...
+        walks_events = [_events(n, walk) for n in numbers]
         groups = [
-            [[events[step]] for events in (_events(n, walk) for n in numbers[w : w + args.singles])]
-            for w in range(0, len(numbers), args.singles)
+            [[events[step]] for events in walks_events[w : w + args.singles]]
+            for w in range(0, len(walks_events), args.singles)
             for step in range(len(walk))
         ]
     else:
