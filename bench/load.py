@@ -38,10 +38,10 @@ MONEY_WALK: list[tuple[str, dict[str, Any]]] = [
 ]
 MONEY = {"mode": False}  # set by bench.ingest --money before the phases run
 WRITER_STEPS = ("lookup", "prepare", "decide", "write", "other")  # as a group goes (metrics.py)
-# The group commit's histogram: how many groups, how many requests in them.
+# The group commit's histogram's samples: how many groups, how many requests in them.
 GROUP_COUNTS = {
-    "groups": "hall_group_commit_batches_count",
-    "batches": "hall_group_commit_batches_sum",
+    "hall_group_commit_batches_count": "groups",
+    "hall_group_commit_batches_sum": "batches",
 }
 WALKS_PER_CLIENT_SECOND = 60  # (a): a client's most walks a second (2 POSTs of >= 8 ms each)
 
@@ -191,13 +191,14 @@ class CpuMeter:
         """Each writer's time between ``start()`` and ``stop()``, per event of the phase by step,
         and as a share of the phase: near 1, the batches waited for the writer."""
         order = {step: n for n, step in enumerate(WRITER_STEPS)}  # others after, by name
+        counts = {"groups": phase.writer_groups, "batches": phase.writer_batches}
         for (service, count), n in self.writing.items():
-            if count in GROUP_COUNTS and n > 0:
-                getattr(phase, f"writer_{count}")[service] = n
+            if count in counts and n > 0:
+                counts[count][service] = n
         for (service, step), seconds in sorted(
             self.writing.items(), key=lambda item: (item[0][0], order.get(item[0][1], 9), item[0])
         ):
-            if step not in GROUP_COUNTS and seconds > 0 and phase.events:
+            if step not in counts and seconds > 0 and phase.events:
                 steps = phase.writer_per_event.setdefault(service, {})
                 steps[step] = 1e6 * seconds / phase.events
                 busy = phase.writer_busy.get(service, 0.0) + seconds / phase.seconds
@@ -214,9 +215,8 @@ def writer_seconds(base: str, token: str) -> dict[tuple[str, str], float]:
         for sample in family.samples:
             if sample.name == "hall_writer_seconds_total":
                 found[sample.labels["service"], sample.labels["step"]] = sample.value
-            elif sample.name in GROUP_COUNTS.values():
-                count = next(k for k, v in GROUP_COUNTS.items() if v == sample.name)
-                found[sample.labels["service"], count] = sample.value
+            elif sample.name in GROUP_COUNTS:
+                found[sample.labels["service"], GROUP_COUNTS[sample.name]] = sample.value
     return found
 
 

@@ -34,14 +34,14 @@ import psycopg
 from eventsourcing.persistence import OperationalError
 
 TURNS_AFTER = 600.0  # seconds the writers keep taking turns after another one was last seen
-# A write outside a turn takes the lock in shared mode until its transaction ends (the write
-# function of ``hall.eventkeys``, with the same hash of the key): session and transaction
-# advisory locks of one key block each other.
 
 
 class WriterLock:
     """A session advisory lock named after the deployment's schema and the service."""
 
+    # A write outside a turn takes the same lock in shared mode until its transaction ends (the
+    # write function of ``hall.eventkeys`` hashes the key alike): session and transaction
+    # advisory locks of one key block each other.
     _TAKE = "SELECT pg_advisory_lock(hashtextextended(%(key)s, 0))"
     _RELEASE = "SELECT pg_advisory_unlock(hashtextextended(%(key)s, 0))"
     # Evaluated left to right: the release (which grants the lock to whoever waits), then
