@@ -21,26 +21,19 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import psycopg
-from fastapi.testclient import TestClient
-from psycopg import sql
 
 from bench.load import MONEY_WALK, WALK, CpuMeter, _events
+from bench.scratch import catalogued_hall, scratch_schema
 from bench.writer import _check, parsed
 from hall.followers import PROJECTIONS, billing_log, intake_log, narrowed
-from hall.http.app import create_app
 from hall.runtime import Hall
-from hall.settings import Settings
 from projections.sources import Sources
 from services.supervision.follower import Follower as Supervisor
-from tests.support import ADMIN_TOKEN, Desk
 
 
 def parse_args() -> argparse.Namespace:
@@ -200,27 +193,11 @@ def report(
 
 def main() -> int:
     args = parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            settings = Settings(
-                data_dir=Path(data_dir),
-                admin_token=ADMIN_TOKEN,
-                database_url=args.database_url,
-                database_schema=schema,
-            )
-            hall = Hall.start(settings, follow=False)  # followers made, none started
-            try:
-                with TestClient(create_app(hall=hall)) as client:
-                    Desk(client).with_catalogue()
-                run(hall, args, args.database_url, schema)
-            finally:
-                hall.close()
-    finally:
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    with (
+        scratch_schema(args.database_url) as schema,
+        catalogued_hall(args.database_url, schema) as hall,  # followers made, none started
+    ):
+        run(hall, args, args.database_url, schema)
     return 0
 
 

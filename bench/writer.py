@@ -16,28 +16,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import tempfile
 import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
 import psycopg
-from fastapi.testclient import TestClient
 from psycopg import sql
 
 from bench.baseline import create_rows_table
 from bench.load import MONEY_WALK, WALK, _events
+from bench.scratch import catalogued_hall, scratch_schema
 from events import content_digest, parse_event
 from hall import collector
-from hall.http.app import create_app
 from hall.runtime import Hall
-from hall.settings import Settings
 from services.ingest import Actor, IngestingApplication, Posted, Rejection
-from tests.support import ADMIN_TOKEN, Desk
 
 BATCH = 500
 CASHIER = Actor("bench", "admin")  # the admin may post case and money events alike
@@ -186,29 +181,10 @@ def report(clock: Clock, events: int, raw_s: float, args: argparse.Namespace) ->
 
 def main() -> int:
     args = parse_args()
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        with tempfile.TemporaryDirectory() as data_dir:
-            settings = Settings(
-                data_dir=Path(data_dir),
-                admin_token=ADMIN_TOKEN,
-                database_url=args.database_url,
-                database_schema=schema,
-                followers=False,
-            )
-            hall = Hall.start(settings, follow=False)
-            try:
-                with TestClient(create_app(hall=hall)) as client:
-                    Desk(client).with_catalogue()
-                clock, events, lengths = run(hall, args)
-            finally:
-                hall.close()
+    with scratch_schema(args.database_url) as schema:
+        with catalogued_hall(args.database_url, schema, followers=False) as hall:
+            clock, events, lengths = run(hall, args)
         report(clock, events, baseline(args.database_url, schema, lengths), args)
-    finally:
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     return 0
 
 
